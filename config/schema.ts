@@ -1,0 +1,176 @@
+/**
+ * The one configuration of a Relais deployment, as a zod schema. Asterisk's endpoints, the
+ * dialplan, the IVR and the teams are all rendered from the parsed result; nothing else holds
+ * configuration.
+ */
+import { z } from 'zod';
+
+/** A secret is never written in the file: it names an environment variable or a file outside the repo. */
+export const secretRef = z.union([
+  z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name in capitals') }),
+  z.strictObject({ file: z.string().startsWith('/', 'an absolute path') }),
+]);
+export type SecretRef = z.infer<typeof secretRef>;
+
+const id = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'lower-case letters, digits and dashes, starting with a letter');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+const port = z.number().int().min(1).max(65535);
+const seconds = (max: number) => z.number().positive().max(max);
+
+const timeRange = z
+  .strictObject({ from: hhmm, to: hhmm })
+  .refine((r) => r.from < r.to, { message: '"from" must be before "to"' });
+
+export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof weekdays)[number];
+
+const hours = z.strictObject({
+  /** Opening ranges per weekday, in the company's time zone; a missing day is closed. */
+  weekly: z.partialRecord(z.enum(weekdays), z.array(timeRange)),
+  /** Which computed public holidays close the company. */
+  publicHolidays: z.enum(['FR', 'FR-alsace-moselle', 'none']).default('FR'),
+  /** Extra closed days (bridges, inventory day...). */
+  closedDays: z.array(isoDate).default([]),
+});
+
+const staffMember = z.strictObject({
+  name: z.string().min(1),
+  /** Internal number other staff dial to reach this person. */
+  extension: z.string().regex(/^\d{2,6}$/, '2 to 6 digits'),
+  /** SIP password of this person's phones (desk/softphone over UDP, browser over WebSocket). */
+  sipPassword: secretRef,
+});
+
+/** A prompt is synthesised from text, or is a file the company recorded (any format sox reads). */
+const prompt = z.union([
+  z.strictObject({ text: z.string().min(1) }),
+  z.strictObject({ recording: z.string().startsWith('/', 'an absolute path') }),
+]);
+export const promptNames = ['greeting', 'menu', 'invalid', 'closed', 'noAnswer', 'apology'] as const;
+export type PromptName = (typeof promptNames)[number];
+
+const team = z.strictObject({
+  /** What staff read, in French ("Support technique"). */
+  name: z.string().min(1),
+  /** How prompts say it ("le support technique"); defaults to `name`. */
+  spokenName: z.string().min(1).optional(),
+  /** ringall: every phone at once; roundrobin / longestidle: one person at a time. */
+  strategy: z.enum(['ringall', 'roundrobin', 'longestidle']).default('ringall'),
+  /** How long one person's phones ring before the next is tried (one-at-a-time strategies). */
+  ringSeconds: seconds(300).default(20),
+  /** How long the caller waits for the team as a whole before the no-answer message. */
+  timeoutSeconds: seconds(3600).default(60),
+  members: z.array(id).min(1),
+  /** Replaces "Nous vous mettons en relation avec <spokenName>". */
+  connectingPrompt: prompt.optional(),
+});
+
+const digit = z.string().regex(/^[0-9]$/, 'one digit, 0 to 9');
+
+const menu = z.strictObject({
+  /** Digit → team id. */
+  options: z.record(digit, id),
+  /** Team that takes the call after the last replay with no valid digit. */
+  defaultTeam: id,
+  /** How many times the menu is replayed after an unknown digit or silence. */
+  replays: z.number().int().min(0).max(5).default(2),
+  /** Silence after the menu prompt before it counts as "no digit". */
+  digitTimeoutSeconds: seconds(30).default(6),
+});
+
+
+const ipOrCidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$|^[0-9a-fA-F:]+(\/\d{1,3})?$/, 'an IP address or a CIDR block');
+
+const trunk = z.strictObject({
+  /** Addresses the ISP's SIP servers send from: calls from elsewhere are refused (no open registration). */
+  match: z.array(ipOrCidr).min(1),
+  /** Codecs offered on the trunk, in order. */
+  codecs: z.array(z.string()).default(['alaw', 'ulaw']),
+});
+
+const asterisk = z.strictObject({
+  /** chroot: Debian's Asterisk installed by Relais under `chroot`; native: an `asterisk` already on the host. */
+  install: z.enum(['chroot', 'native']).default('chroot'),
+  chroot: z.string().startsWith('/').default('/opt/relais/asterisk'),
+  /** Names this Asterisk's own etc/run/spool/log folders, so several run side by side. */
+  instance: id.default('main'),
+  sipBind: z.string().default('0.0.0.0'),
+  sipPort: port.default(5060),
+  /** Asterisk's HTTP server: ARI and the SIP WebSocket for browser phones. */
+  httpBind: z.string().default('127.0.0.1'),
+  httpPort: port.default(8088),
+  rtpPorts: z
+    .strictObject({ from: port, to: port })
+    .refine((r) => r.to - r.from >= 10, { message: '"to" must leave room for at least 10 ports after "from"' })
+    .default({ from: 10000, to: 20000 }),
+  /** Address advertised in SIP/SDP when Asterisk is behind NAT. */
+  externalAddress: z.string().optional(),
+  ari: z.strictObject({
+    username: z.string().default('relais'),
+    password: secretRef,
+    /** Stasis application name. */
+    app: id.default('relais'),
+  }),
+});
+
+export const configSchema = z
+  .strictObject({
+    company: z.strictObject({
+      name: z.string().min(1),
+      timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
+      /** Language of prompts and of Debian's core sounds (digits). */
+      language: z.enum(['fr']).default('fr'),
+    }),
+    hours,
+    staff: z.record(id, staffMember),
+    teams: z.record(id, team),
+    menu,
+    prompts: z.partialRecord(z.enum(promptNames), prompt).default({}),
+    trunk,
+    asterisk,
+    server: z
+      .strictObject({ host: z.string().default('127.0.0.1'), port: port.default(8080) })
+      .default({ host: '127.0.0.1', port: 8080 }),
+    redis: z
+      .strictObject({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().default('relais') })
+      .default({ url: 'redis://127.0.0.1:6379', prefix: 'relais' }),
+    postgres: z.strictObject({ url: secretRef }),
+  })
+  .superRefine(checkReferences);
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Cross-field checks: every name used must be defined, extensions must be unique. */
+function checkReferences(c: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void {
+  const cfg = c as unknown as Pick<ParsedConfig, 'staff' | 'teams' | 'menu'>;
+  for (const [teamId, t] of Object.entries(cfg.teams)) {
+    t.members.forEach((m, i) => {
+      if (!cfg.staff[m]) ctx.addIssue({ code: 'custom', path: ['teams', teamId, 'members', i], message: `unknown staff member "${m}"` });
+    });
+  }
+  for (const [d, teamId] of Object.entries(cfg.menu.options)) {
+    if (!cfg.teams[teamId]) ctx.addIssue({ code: 'custom', path: ['menu', 'options', d], message: `unknown team "${teamId}"` });
+  }
+  if (!cfg.teams[cfg.menu.defaultTeam]) {
+    ctx.addIssue({ code: 'custom', path: ['menu', 'defaultTeam'], message: `unknown team "${cfg.menu.defaultTeam}"` });
+  }
+  const seen = new Map<string, string>();
+  for (const [staffId, s] of Object.entries(cfg.staff)) {
+    const other = seen.get(s.extension);
+    if (other) ctx.addIssue({ code: 'custom', path: ['staff', staffId, 'extension'], message: `extension ${s.extension} is already ${other}'s` });
+    seen.set(s.extension, staffId);
+  }
+}

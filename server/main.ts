@@ -1,0 +1,82 @@
+/**
+ * Relais' entry point.
+ *   tsx server/main.ts --demo             ISeedOr's demo configuration, secrets from $RELAIS_HOME/secrets.env
+ *   tsx server/main.ts --config FILE      your configuration; secrets from the environment
+ *                                         (and from $RELAIS_SECRETS_FILE if set)
+ * A bad configuration stops here with the file, the path of each bad field and why.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { ConfigError } from '../config/errors.ts';
+import { loadConfigFile, readEnvFile, type Config } from '../config/load.ts';
+import { startRelais } from './relais.ts';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function relaisHome(): string {
+  if (process.env.RELAIS_HOME) return process.env.RELAIS_HOME;
+  if (process.getuid?.() === 0) return '/var/lib/relais';
+  return join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'relais');
+}
+
+function loadConfig(): Config {
+  const { values } = parseArgs({ options: { demo: { type: 'boolean' }, config: { type: 'string' } } });
+  const file = values.config ?? process.env.RELAIS_CONFIG ?? (values.demo ? join(repo, 'config', 'iseedor.yaml') : undefined);
+  if (!file) throw new Error('no configuration: pass --config FILE (or --demo for the ISeedOr demo)');
+  const secretsFile = process.env.RELAIS_SECRETS_FILE ?? (values.demo ? join(relaisHome(), 'secrets.env') : undefined);
+  const fromFile = secretsFile && existsSync(secretsFile) ? readEnvFile(secretsFile) : {};
+  return loadConfigFile(file, { ...fromFile, ...process.env });
+}
+
+function banner(config: Config, secretsFile: string): string {
+  const a = config.asterisk;
+  const someone = Object.keys(config.staff)[0] ?? 'staff';
+  return [
+    '',
+    `Relais is running for ${config.company.name}.`,
+    `  Health:        http://${config.server.host}:${config.server.port}/health`,
+    `  Call in:       any SIP softphone or sipp, to sip:0184000000@<this machine>:${a.sipPort} (UDP), as a caller from the ISP (${config.trunk.match.join(', ')})`,
+    `  Staff phones:  register as e.g. "${someone}" on <this machine>:${a.sipPort} (UDP), or "${someone}-webrtc" over ws://${a.httpBind}:${a.httpPort}/ws;`,
+    `                 passwords are the RELAIS_SIP_PASSWORD_* entries of ${secretsFile}`,
+    '  Asterisk keeps running when Relais stops (calls survive a restart); `npm stop` stops it.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const log = pino({ level: process.env.RELAIS_LOG_LEVEL ?? 'info' });
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Relais: configuration refused (${err.code}) in ${err.file}:\n`);
+      for (const p of err.problems) process.stderr.write(`  - ${p.path || '(file)'}: ${p.message}\n`);
+    } else {
+      process.stderr.write(`Relais: ${(err as Error).message}\n`);
+    }
+    process.exit(2);
+  }
+  const relais = await startRelais(config, { log });
+  process.stderr.write(banner(config, process.env.RELAIS_SECRETS_FILE ?? join(relaisHome(), 'secrets.env')));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await relais.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Relais failed to start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+/**
+ * The one wiring file: from a validated configuration to a running Relais (Asterisk instance,
+ * prompts, Redis, PostgreSQL, the IVR, the HTTP server). Tests start it the same way, with
+ * their own configuration, clock and logger.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config/load.ts';
+import { AriConnection } from '../asterisk/ari.ts';
+import { ariActions } from '../asterisk/ari-actions.ts';
+import { instanceFor, writeInstance, type Instance } from '../asterisk/instance.ts';
+import { renderPrompts } from '../asterisk/prompts.ts';
+import { ariAnswers, ariEndpointOf, AsteriskSupervisor } from '../asterisk/supervisor.ts';
+import type { PromptId } from '../ivr/call-flow.ts';
+import { CallStore } from '../ivr/call-store.ts';
+import { IvrApp } from '../ivr/ivr-app.ts';
+import { promptSources } from '../ivr/prompts.fr.ts';
+import type { TeamToDial } from '../ivr/team-dialer.ts';
+import { isOpen } from '../routing/hours.ts';
+import { TeamState } from '../routing/team-state.ts';
+import { registerHealth } from './health.ts';
+
+export interface RelaisOptions {
+  log: Logger;
+  /** The clock; tests pin it to a Sunday or a holiday. */
+  now?: () => Date;
+  /** Extra Asterisk objects (benchmarks). */
+  renderExtras?: Parameters<typeof writeInstance>[1];
+}
+
+export interface Relais {
+  instance: Instance;
+  supervisor: AsteriskSupervisor;
+  http: FastifyInstance;
+  ivr: IvrApp;
+  /** Stops Relais. Asterisk keeps running, with its calls, for the next start to adopt. */
+  stop(): Promise<void>;
+}
+
+export async function startRelais(config: Config, opts: RelaisOptions): Promise<Relais> {
+  const { log } = opts;
+  const now = opts.now ?? (() => new Date());
+
+  const instance = instanceFor(config);
+  const changed = writeInstance(instance, opts.renderExtras);
+  const prompts = await renderPrompts(promptSources(config), instance.hostDirs.sounds);
+  log.info({ prompts: Object.keys(prompts).length }, 'prompts ready');
+  const supervisor = new AsteriskSupervisor(instance, log);
+  const how = await supervisor.ensureRunning(changed);
+  log.info({ instance: config.asterisk.instance, how }, 'asterisk ready');
+
+  const redis = new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+  const db = new pg.Pool({ connectionString: config.postgres.url, max: 4 });
+  db.on('error', (err) => log.warn({ err: err.message }, 'postgres error'));
+
+  const endpoint = ariEndpointOf(instance);
+  const conn = await AriConnection.create(endpoint, config.asterisk.ari.app, log);
+  const ari = ariActions(conn.client);
+  const hours = { timezone: config.company.timezone, ...config.hours };
+  const ivr = new IvrApp({
+    conn,
+    ari,
+    store: new CallStore(redis, config.redis.prefix),
+    teamState: new TeamState(redis, config.redis.prefix),
+    log,
+    menu: config.menu,
+    teams: teamsToDial(config),
+    media: (p: PromptId) => `sound:${instance.dirs.sounds}/${p}`,
+    now,
+    isOpen: (at) => isOpen(hours, at),
+  });
+  await conn.start();
+
+  const http: FastifyInstance = Fastify({
+    loggerInstance: log.child({ room: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+  });
+  registerHealth(http, {
+    asterisk: () => ariAnswers(endpoint),
+    ari: () => conn.connected,
+    redis: async () => (await redis.ping()) === 'PONG',
+    postgres: async () => (await db.query('select 1 as ok')).rows[0]?.ok === 1,
+  });
+  await http.listen({ host: config.server.host, port: config.server.port });
+
+  return {
+    instance,
+    supervisor,
+    http,
+    ivr,
+    async stop() {
+      await http.close();
+      ivr.detach();
+      conn.close();
+      redis.disconnect();
+      await db.end();
+    },
+  };
+}
+
+function teamsToDial(config: Config): Record<string, TeamToDial> {
+  return Object.fromEntries(
+    Object.entries(config.teams).map(([id, t]) => [
+      id,
+      { id, name: t.name, strategy: t.strategy, ringSeconds: t.ringSeconds, timeoutSeconds: t.timeoutSeconds, members: t.members },
+    ]),
+  );
+}

@@ -1,0 +1,307 @@
+/**
+ * Real SIP peers for tests, played by sipp (Debian's sip-tester): a caller coming from the ISP
+ * trunk, and a staff phone that registers, rings and answers. Scenarios are generated from a few
+ * steps so each test says what the peer does, in order.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PCAPS = '/usr/share/sip-tester';
+/** ~4 s of G.711 a-law speech shipped with sip-tester: what a peer "says". */
+export const SPEECH_PCAP = `${PCAPS}/g711a.pcap`;
+
+export type PeerStep =
+  | { pause: number }
+  /** RFC 2833 digits, one after the other. */
+  | { dtmf: string }
+  /** Send a few seconds of speech (RTP) while going on with the next steps. */
+  | { speak: true }
+  | { hangup: true }
+  /** Wait until the other side hangs up. */
+  | { waitBye: true };
+
+export interface SippResult {
+  code: number | null;
+  /** First lines of SIP messages, in order, prefixed with "<" (received) or ">" (sent). */
+  messages: string[];
+  errors: string;
+}
+
+export interface SippPeer {
+  /** Local SIP port. */
+  port: number;
+  /** Local RTP port (what it receives on). */
+  mediaPort: number;
+  done: Promise<SippResult>;
+  /** SIP messages so far (for "did it ring?" checks while it runs). */
+  messages(): string[];
+  kill(): void;
+}
+
+interface Target {
+  host: string;
+  port: number;
+}
+
+const sdp = `v=0
+o=relais-test 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8 101
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-16
+a=sendrecv
+`;
+
+/** Dialog headers of a request we send: as received in a dialog we placed, swapped in one we answered. */
+function dialogHeaders(role: 'uac' | 'uas'): string {
+  return role === 'uac'
+    ? '[last_From:]\n[last_To:]'
+    : 'From: [$local_party];tag=[pid]phone[call_number]\nTo: [$remote_party]';
+}
+
+function stepXml(step: PeerStep, role: 'uac' | 'uas'): string {
+  if ('pause' in step) return `<pause milliseconds="${step.pause}"/>`;
+  if ('speak' in step) return `<nop><action><exec play_pcap_audio="${SPEECH_PCAP}"/></action></nop>`;
+  if ('dtmf' in step) {
+    return [...step.dtmf]
+      .map((d) => {
+        const name = d === '*' ? 'star' : d === '#' ? 'pound' : d;
+        return `<nop><action><exec play_pcap_audio="${PCAPS}/dtmf_2833_${name}.pcap"/></action></nop><pause milliseconds="400"/>`;
+      })
+      .join('\n');
+  }
+  if ('hangup' in step) {
+    // In a dialog we answered (uas), the remote target is the caller's Contact, learnt with the INVITE.
+    const uri = role === 'uac' ? '[next_url]' : '[$contact]';
+    return `<send retrans="500"><![CDATA[
+BYE ${uri} SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+${dialogHeaders(role)}
+[last_Call-ID:]
+CSeq: [cseq] BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200"/>`;
+  }
+  return `<recv request="BYE"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>`;
+}
+
+function callerScenario(from: string, steps: PeerStep[]): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="caller from the trunk">
+<send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:${from}@[local_ip]:[local_port]>;tag=[pid]caller[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:${from}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp}
+]]></send>
+<recv response="100" optional="true"/>
+<recv response="180" optional="true"/>
+<recv response="183" optional="true"/>
+<recv response="200" rrs="true"/>
+<send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+${steps.map((s) => stepXml(s, 'uac')).join('\n')}
+</scenario>`;
+}
+
+function registerScenario(lifetimeMs: number): string {
+  const register = (cseq: number, auth: string) => `<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[service]@[remote_ip]>;tag=[pid]reg[call_number]
+To: <sip:[service]@[remote_ip]>
+Call-ID: [call_id]
+CSeq: ${cseq} REGISTER
+Contact: <sip:[service]@[local_ip]:[local_port]>
+${auth}Max-Forwards: 70
+Expires: 600
+Content-Length: 0
+
+]]></send>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="phone registration">
+${register(1, '')}
+<recv response="401" auth="true"/>
+${register(2, '[authentication]\n')}
+<recv response="200"/>
+<pause milliseconds="${lifetimeMs}"/>
+</scenario>`;
+}
+
+/**
+ * What the phone does with each incoming call (sipp's out-of-call scenario): ring, answer after
+ * `answerAfterMs` (or never: it rings until the caller gives up), then the steps.
+ */
+function phoneCallScenario(answerAfterMs: number | null, steps: PeerStep[]): string {
+  const ring = `<recv request="INVITE">
+<action>
+<ereg regexp="sip:[-a-zA-Z0-9@._:+]*" search_in="hdr" header="Contact:" assign_to="contact"/>
+<ereg regexp=".*" search_in="hdr" header="From:" assign_to="remote_party"/>
+<ereg regexp=".*" search_in="hdr" header="To:" assign_to="local_party"/>
+</action>
+</recv>
+<send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]phone[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port]>
+Content-Length: 0
+
+]]></send>`;
+  const cancelled = `<recv request="CANCEL"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]phone[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+<send><![CDATA[
+SIP/2.0 487 Request Terminated
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]phone[call_number]
+[last_Call-ID:]
+CSeq: [cseq] INVITE
+Content-Length: 0
+
+]]></send>
+<recv request="ACK"/>`;
+  if (answerAfterMs === null) return `<?xml version="1.0" encoding="ISO-8859-1" ?><scenario name="phone that never answers">${ring}${cancelled}</scenario>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="phone that answers">
+${ring}
+<recv request="CANCEL" next="cancelled" timeout="${Math.max(answerAfterMs, 1)}" ontimeout="answer"/>
+<label id="answer"/>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]phone[call_number]
+[last_Call-ID:]
+CSeq: [cseq] INVITE
+Contact: <sip:[local_ip]:[local_port]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp}
+]]></send>
+<recv request="ACK"/>
+${steps.map((s) => stepXml(s, 'uas')).join('\n')}
+<nop next="end"/>
+<label id="cancelled"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]phone[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+<label id="end"/>
+</scenario>`;
+}
+
+function run(args: string[], dir: string, port: number, mediaPort: number): SippPeer {
+  const msgFile = join(dir, 'messages.log');
+  const errFile = join(dir, 'errors.log');
+  const child: ChildProcess = spawn(
+    'sipp',
+    [...args, '-p', String(port), '-mp', String(mediaPort), '-cp', String(port + 1), '-nostdin', '-trace_msg', '-message_file', msgFile, '-trace_err', '-error_file', errFile],
+    { stdio: 'ignore' },
+  );
+  const messages = () => (existsSync(msgFile) ? parseMessages(readFileSync(msgFile, 'utf8')) : []);
+  const done = new Promise<SippResult>((resolve) => {
+    child.once('exit', (code) => resolve({ code, messages: messages(), errors: existsSync(errFile) ? readFileSync(errFile, 'utf8') : '' }));
+    child.once('error', (err) => resolve({ code: -1, messages: [], errors: err.message }));
+  });
+  return { port, mediaPort, done, messages, kill: () => child.kill('SIGKILL') };
+}
+
+/** A call from the ISP: INVITE to `dialled`, then the steps. */
+export function callIn(opts: { target: Target; dialled: string; from: string; port: number; mediaPort: number; steps: PeerStep[]; timeoutMs?: number }): SippPeer {
+  const dir = mkdtempSync(join(tmpdir(), 'relais-sipp-'));
+  writeFileSync(join(dir, 'caller.xml'), callerScenario(opts.from, opts.steps));
+  return run(
+    [`${opts.target.host}:${opts.target.port}`, '-sf', join(dir, 'caller.xml'), '-s', opts.dialled, '-m', '1', '-timeout', `${Math.ceil((opts.timeoutMs ?? 60_000) / 1000)}s`, '-timeout_error'],
+    dir,
+    opts.port,
+    opts.mediaPort,
+  );
+}
+
+/**
+ * A staff phone: registers as `user`, answers OPTIONS (qualify) and handles every incoming call
+ * with `answerAfterMs` (null: never answers) and the steps. Lives `lifetimeMs` or until killed.
+ */
+export function phone(opts: {
+  target: Target;
+  user: string;
+  password: string;
+  port: number;
+  mediaPort: number;
+  answerAfterMs: number | null;
+  steps: PeerStep[];
+  lifetimeMs?: number;
+}): SippPeer {
+  const dir = mkdtempSync(join(tmpdir(), 'relais-sipp-'));
+  writeFileSync(join(dir, 'register.xml'), registerScenario(opts.lifetimeMs ?? 120_000));
+  writeFileSync(join(dir, 'call.xml'), phoneCallScenario(opts.answerAfterMs, opts.steps));
+  return run(
+    [`${opts.target.host}:${opts.target.port}`, '-sf', join(dir, 'register.xml'), '-oocsf', join(dir, 'call.xml'), '-s', opts.user, '-au', opts.user, '-ap', opts.password, '-aa', '-m', '1'],
+    dir,
+    opts.port,
+    opts.mediaPort,
+  );
+}
+
+/** Reads sipp's -trace_msg file into "<INVITE sip:..." / ">SIP/2.0 200 OK" lines. */
+export function parseMessages(log: string): string[] {
+  const out: string[] = [];
+  const re = /^UDP message (sent|received)[^\n]*\n\n([^\n]+)/gm;
+  for (const m of log.matchAll(re)) out.push(`${m[1] === 'sent' ? '>' : '<'}${m[2]!.trim()}`);
+  return out;
+}
