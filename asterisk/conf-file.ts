@@ -20,6 +20,8 @@ function formatValue(key: string, v: ConfValue): string {
 export function renderConf(header: string, sections: readonly ConfSection[]): string {
   const out = [`; ${header}`, '; Rendered by Relais from its configuration: edit that, not this file.', ''];
   for (const s of sections) {
+    if (/[\r\n[\];]/.test(s.name)) throw new Error(`asterisk config section name "${s.name}" contains a newline, a bracket or ';'`);
+    if (s.comment && /[\r\n]/.test(s.comment)) throw new Error(`asterisk config comment for [${s.name}] contains a newline`);
     if (s.comment) out.push(`; ${s.comment}`);
     out.push(`[${s.name}]`);
     for (const [k, v] of s.entries) out.push(`${k} = ${formatValue(k, v)}`);

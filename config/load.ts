@@ -4,18 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { configSchema, type ParsedConfig, type SecretRef } from './schema.ts';
-import { ConfigError, type ConfigProblem } from './errors.ts';
+import { buildConfigSchema, SECRET_ISSUE, type ParsedConfig, type SecretRef } from './schema.ts';
+import { ConfigError } from './errors.ts';
 
-/** The configuration with every secret reference replaced by its value. */
-export type Config = Resolved<ParsedConfig>;
-type Resolved<T> = T extends SecretRef
-  ? string
-  : T extends readonly (infer U)[]
-    ? readonly Resolved<U>[]
-    : T extends object
-      ? { readonly [K in keyof T]: Resolved<T[K]> }
-      : T;
+/** The validated configuration, secrets resolved, deep-frozen. */
+export type Config = DeepReadonly<ParsedConfig>;
+type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -37,15 +35,28 @@ export function loadConfigFile(file: string, env: Env): Config {
 
 /** Validates already-parsed data (tests build configs as objects). */
 export function parseConfig(raw: unknown, env: Env, source = '<config>'): Config {
-  const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new ConfigError('CONFIG_ERR_INVALID', source, problems);
+  const result = buildConfigSchema((ref) => resolveSecret(ref, env)).safeParse(raw);
+  if (result.success) return deepFreeze(result.data) as Config;
+  const problems = result.error.issues.map((i) => ({
+    // An unknown key is reported on its parent: name the key itself, so the path points at it.
+    path: [...i.path, ...(i.code === 'unrecognized_keys' && i.keys.length === 1 ? i.keys : [])].join('.'),
+    message: i.message,
+  }));
+  const onlySecrets = result.error.issues.every((i) => i.code === 'custom' && i.params?.kind === SECRET_ISSUE);
+  throw new ConfigError(onlySecrets ? 'CONFIG_ERR_SECRET' : 'CONFIG_ERR_INVALID', source, problems);
+}
+
+function resolveSecret(ref: SecretRef, env: Env): { value: string } | { problem: string } {
+  if ('env' in ref) {
+    const value = env[ref.env];
+    return value ? { value } : { problem: `environment variable ${ref.env} is not set` };
   }
-  const problems: ConfigProblem[] = [];
-  const resolved = resolveSecrets(result.data, [], env, problems);
-  if (problems.length) throw new ConfigError('CONFIG_ERR_SECRET', source, problems);
-  return deepFreeze(resolved) as Config;
+  try {
+    const value = readFileSync(ref.file, 'utf8').trim();
+    return value ? { value } : { problem: `secret file ${ref.file} is empty` };
+  } catch (err) {
+    return { problem: `cannot read secret file ${ref.file}: ${(err as Error).message}` };
+  }
 }
 
 /** Reads a dotenv-style file (KEY=value lines, # comments) such as the generated secrets file. */
@@ -56,34 +67,6 @@ export function readEnvFile(file: string): Record<string, string> {
     if (m && !line.trimStart().startsWith('#')) out[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
   }
   return out;
-}
-
-function isSecretRef(v: unknown): v is SecretRef {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const keys = Object.keys(v);
-  return keys.length === 1 && (keys[0] === 'env' || keys[0] === 'file');
-}
-
-function resolveSecrets(v: unknown, path: (string | number)[], env: Env, problems: ConfigProblem[]): unknown {
-  if (isSecretRef(v)) {
-    const where = path.join('.');
-    if ('env' in v) {
-      const value = env[v.env];
-      if (!value) problems.push({ path: where, message: `environment variable ${v.env} is not set` });
-      return value ?? '';
-    }
-    try {
-      return readFileSync(v.file, 'utf8').trim();
-    } catch (err) {
-      problems.push({ path: where, message: `cannot read secret file ${v.file}: ${(err as Error).message}` });
-      return '';
-    }
-  }
-  if (Array.isArray(v)) return v.map((x, i) => resolveSecrets(x, [...path, i], env, problems));
-  if (typeof v === 'object' && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveSecrets(x, [...path, k], env, problems)]));
-  }
-  return v;
 }
 
 function deepFreeze<T>(v: T): T {

@@ -6,21 +6,41 @@
 import { z } from 'zod';
 
 /** A secret is never written in the file: it names an environment variable or a file outside the repo. */
-export const secretRef = z.union([
+const secretRef = z.union([
   z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name in capitals') }),
   z.strictObject({ file: z.string().startsWith('/', 'an absolute path') }),
 ]);
 export type SecretRef = z.infer<typeof secretRef>;
 
+/** Looks a secret up; a problem is reported at the field's path, like any other bad field. */
+export type SecretResolver = (ref: SecretRef) => { value: string } | { problem: string };
+
+/** Marks issues that are missing secrets rather than bad fields (a different error code). */
+export const SECRET_ISSUE = 'secret';
+
+/**
+ * Secrets are resolved during the parse, where the schema knows a field is a secret: guessing
+ * from an object's shape would take a team called "env" for one.
+ */
+const secret = (resolve: SecretResolver) =>
+  secretRef.transform((ref, ctx) => {
+    const r = resolve(ref);
+    if ('value' in r) return r.value;
+    ctx.addIssue({ code: 'custom', message: r.problem, params: { kind: SECRET_ISSUE } });
+    return z.NEVER;
+  });
+
 const id = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'lower-case letters, digits and dashes, starting with a letter');
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const hhmm = z.string().regex(HHMM, 'a time as HH:MM');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 const port = z.number().int().min(1).max(65535);
 const seconds = (max: number) => z.number().positive().max(max);
+const wholeSeconds = (max: number) => z.number().int().positive().max(max);
 
 const timeRange = z
   .strictObject({ from: hhmm, to: hhmm })
-  .refine((r) => r.from < r.to, { message: '"from" must be before "to"' });
+  .refine((r) => !HHMM.test(r.from) || !HHMM.test(r.to) || r.from < r.to, { message: '"from" must be before "to"' });
 
 export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof weekdays)[number];
@@ -34,13 +54,14 @@ const hours = z.strictObject({
   closedDays: z.array(isoDate).default([]),
 });
 
-const staffMember = z.strictObject({
-  name: z.string().min(1),
-  /** Internal number other staff dial to reach this person. */
-  extension: z.string().regex(/^\d{2,6}$/, '2 to 6 digits'),
-  /** SIP password of this person's phones (desk/softphone over UDP, browser over WebSocket). */
-  sipPassword: secretRef,
-});
+const staffMember = (resolve: SecretResolver) =>
+  z.strictObject({
+    name: z.string().min(1),
+    /** Internal number other staff dial to reach this person. */
+    extension: z.string().regex(/^\d{2,6}$/, '2 to 6 digits'),
+    /** SIP password of this person's phones (desk/softphone over UDP, browser over WebSocket). */
+    sipPassword: secret(resolve),
+  });
 
 /** A prompt is synthesised from text, or is a file the company recorded (any format sox reads). */
 const prompt = z.union([
@@ -58,9 +79,9 @@ const team = z.strictObject({
   /** ringall: every phone at once; roundrobin / longestidle: one person at a time. */
   strategy: z.enum(['ringall', 'roundrobin', 'longestidle']).default('ringall'),
   /** How long one person's phones ring before the next is tried (one-at-a-time strategies). */
-  ringSeconds: seconds(300).default(20),
+  ringSeconds: wholeSeconds(300).default(20),
   /** How long the caller waits for the team as a whole before the no-answer message. */
-  timeoutSeconds: seconds(3600).default(60),
+  timeoutSeconds: wholeSeconds(3600).default(60),
   members: z.array(id).min(1),
   /** Replaces "Nous vous mettons en relation avec <spokenName>". */
   connectingPrompt: prompt.optional(),
@@ -70,7 +91,7 @@ const digit = z.string().regex(/^[0-9]$/, 'one digit, 0 to 9');
 
 const menu = z.strictObject({
   /** Digit → team id. */
-  options: z.record(digit, id),
+  options: z.record(digit, id).refine((o) => Object.keys(o).length > 0, 'at least one option'),
   /** Team that takes the call after the last replay with no valid digit. */
   defaultTeam: id,
   /** How many times the menu is replayed after an unknown digit or silence. */
@@ -79,10 +100,7 @@ const menu = z.strictObject({
   digitTimeoutSeconds: seconds(30).default(6),
 });
 
-
-const ipOrCidr = z
-  .string()
-  .regex(/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$|^[0-9a-fA-F:]+(\/\d{1,3})?$/, 'an IP address or a CIDR block');
+const ipOrCidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$|^[0-9a-fA-F:]+(\/\d{1,3})?$/, 'an IP address or a CIDR block');
 
 const trunk = z.strictObject({
   /** Addresses the ISP's SIP servers send from: calls from elsewhere are refused (no open registration). */
@@ -91,58 +109,61 @@ const trunk = z.strictObject({
   codecs: z.array(z.string()).default(['alaw', 'ulaw']),
 });
 
-const asterisk = z.strictObject({
-  /** chroot: Debian's Asterisk installed by Relais under `chroot`; native: an `asterisk` already on the host. */
-  install: z.enum(['chroot', 'native']).default('chroot'),
-  chroot: z.string().startsWith('/').default('/opt/relais/asterisk'),
-  /** Names this Asterisk's own etc/run/spool/log folders, so several run side by side. */
-  instance: id.default('main'),
-  sipBind: z.string().default('0.0.0.0'),
-  sipPort: port.default(5060),
-  /** Asterisk's HTTP server: ARI and the SIP WebSocket for browser phones. */
-  httpBind: z.string().default('127.0.0.1'),
-  httpPort: port.default(8088),
-  rtpPorts: z
-    .strictObject({ from: port, to: port })
-    .refine((r) => r.to - r.from >= 10, { message: '"to" must leave room for at least 10 ports after "from"' })
-    .default({ from: 10000, to: 20000 }),
-  /** Address advertised in SIP/SDP when Asterisk is behind NAT. */
-  externalAddress: z.string().optional(),
-  ari: z.strictObject({
-    username: z.string().default('relais'),
-    password: secretRef,
-    /** Stasis application name. */
-    app: id.default('relais'),
-  }),
-});
-
-export const configSchema = z
-  .strictObject({
-    company: z.strictObject({
-      name: z.string().min(1),
-      timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
-      /** Language of prompts and of Debian's core sounds (digits). */
-      language: z.enum(['fr']).default('fr'),
+const asterisk = (resolve: SecretResolver) =>
+  z.strictObject({
+    /** chroot: Debian's Asterisk installed by Relais under `chroot`; native: an `asterisk` already on the host. */
+    install: z.enum(['chroot', 'native']).default('chroot'),
+    chroot: z.string().startsWith('/').default('/opt/relais/asterisk'),
+    /** Names this Asterisk's own etc/run/spool/log folders, so several run side by side. */
+    instance: id.default('main'),
+    sipBind: z.string().default('0.0.0.0'),
+    sipPort: port.default(5060),
+    /** Asterisk's HTTP server: ARI and the SIP WebSocket for browser phones. */
+    httpBind: z.string().default('127.0.0.1'),
+    httpPort: port.default(8088),
+    rtpPorts: z
+      .strictObject({ from: port, to: port })
+      .refine((r) => r.to - r.from >= 10, { message: '"to" must leave room for at least 10 ports after "from"' })
+      .default({ from: 10000, to: 20000 }),
+    /** Address advertised in SIP/SDP when Asterisk is behind NAT. */
+    externalAddress: z.string().optional(),
+    ari: z.strictObject({
+      username: id.default('relais'),
+      password: secret(resolve),
+      /** Stasis application name. */
+      app: id.default('relais'),
     }),
-    hours,
-    staff: z.record(id, staffMember),
-    teams: z.record(id, team),
-    menu,
-    prompts: z.partialRecord(z.enum(promptNames), prompt).default({}),
-    trunk,
-    asterisk,
-    server: z
-      .strictObject({ host: z.string().default('127.0.0.1'), port: port.default(8080) })
-      .default({ host: '127.0.0.1', port: 8080 }),
-    redis: z
-      .strictObject({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().default('relais') })
-      .default({ url: 'redis://127.0.0.1:6379', prefix: 'relais' }),
-    postgres: z.strictObject({ url: secretRef }),
-  })
-  .superRefine(checkReferences);
+  });
 
-export type ConfigInput = z.input<typeof configSchema>;
-export type ParsedConfig = z.output<typeof configSchema>;
+export const buildConfigSchema = (resolve: SecretResolver) =>
+  z
+    .strictObject({
+      company: z.strictObject({
+        name: z.string().min(1),
+        timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
+        /** Language of prompts and of Debian's core sounds (digits). */
+        language: z.enum(['fr']).default('fr'),
+      }),
+      hours,
+      staff: z.record(id, staffMember(resolve)),
+      teams: z.record(id, team),
+      menu,
+      prompts: z.partialRecord(z.enum(promptNames), prompt).default({}),
+      trunk,
+      asterisk: asterisk(resolve),
+      server: z
+        .strictObject({ host: z.string().default('127.0.0.1'), port: port.default(8080) })
+        .default({ host: '127.0.0.1', port: 8080 }),
+      redis: z
+        .strictObject({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().default('relais') })
+        .default({ url: 'redis://127.0.0.1:6379', prefix: 'relais' }),
+      postgres: z.strictObject({ url: secret(resolve) }),
+    })
+    .superRefine(checkReferences);
+
+type ConfigSchema = ReturnType<typeof buildConfigSchema>;
+export type ConfigInput = z.input<ConfigSchema>;
+export type ParsedConfig = z.output<ConfigSchema>;
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -152,6 +173,8 @@ function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+const RESERVED_STAFF_IDS = new Set(['trunk', 'trunk-identify', 'global', 'system', 'transport-udp', 'transport-ws']);
 
 /** Cross-field checks: every name used must be defined, extensions must be unique. */
 function checkReferences(c: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void {
@@ -167,10 +190,21 @@ function checkReferences(c: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): v
   if (!cfg.teams[cfg.menu.defaultTeam]) {
     ctx.addIssue({ code: 'custom', path: ['menu', 'defaultTeam'], message: `unknown team "${cfg.menu.defaultTeam}"` });
   }
+  for (const staffId of Object.keys(cfg.staff)) {
+    // Staff ids name pjsip objects: they must not collide with Relais' own.
+    if (RESERVED_STAFF_IDS.has(staffId) || staffId.endsWith('-webrtc')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['staff', staffId],
+        message: `"${staffId}" is reserved (trunk, transports, browser endpoints)`,
+      });
+    }
+  }
   const seen = new Map<string, string>();
   for (const [staffId, s] of Object.entries(cfg.staff)) {
     const other = seen.get(s.extension);
-    if (other) ctx.addIssue({ code: 'custom', path: ['staff', staffId, 'extension'], message: `extension ${s.extension} is already ${other}'s` });
+    if (other)
+      ctx.addIssue({ code: 'custom', path: ['staff', staffId, 'extension'], message: `extension ${s.extension} is already ${other}'s` });
     seen.set(s.extension, staffId);
   }
 }

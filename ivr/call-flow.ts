@@ -66,7 +66,8 @@ export function initialState(): CallState {
 
 export function step(state: CallState, event: CallEvent, menu: MenuSettings): Transition {
   if (event.type === 'failure') {
-    if (state.phase === 'ended' || (state.phase === 'farewell' && state.prompt === 'apology')) return stay(state);
+    // A live conversation is never cut for a fault of ours: the caller and agent talk on.
+    if (state.phase === 'ended' || state.phase === 'talking' || (state.phase === 'farewell' && state.prompt === 'apology')) return stay(state);
     return {
       state: { phase: 'farewell', prompt: 'apology' },
       effects: [{ kind: 'cancelDigitTimer' }, { kind: 'stopDialing' }, { kind: 'stopPrompt' }, play('apology', false)],
@@ -141,12 +142,16 @@ function retry(attempt: number, menu: MenuSettings, before: Effect[], prompts: P
  * Where a call picked up after a Relais restart goes on. The caller may have been anywhere in a
  * prompt, so prompts start again; a call already talking to an agent is left as it is.
  */
-export function resume(state: CallState | undefined): Transition {
+export function resume(state: CallState | undefined, menu: MenuSettings): Transition {
   if (!state) return { state: { phase: 'farewell', prompt: 'apology' }, effects: [play('apology', false)] };
   switch (state.phase) {
-    case 'greeting':
+    case 'greeting': {
+      // A choice typed ahead during the greeting is kept.
+      const team = state.typeahead && menu.options[state.typeahead];
+      return team ? toTeam(team, 'choice', []) : { state: { phase: 'menu', attempt: 0 }, effects: [play('menu', true)] };
+    }
     case 'menu':
-      return { state: { phase: 'menu', attempt: state.phase === 'menu' ? state.attempt : 0 }, effects: [play('menu', true)] };
+      return { state: { phase: 'menu', attempt: state.attempt }, effects: [play('menu', true)] };
     case 'team':
       return { state, effects: [{ kind: 'ringback' }, { kind: 'dialTeam', team: state.team }] };
     case 'farewell':

@@ -71,7 +71,7 @@ export class CallSession {
     this.dialer?.kill();
     this.dialer = undefined;
     this.log.info({ step: 'adopt', phase: this.state.phase }, 'call adopted');
-    this.apply(resume(this.state.phase === 'talking' && !this.agent ? undefined : this.state));
+    this.apply(resume(this.state.phase === 'talking' && !this.agent ? undefined : this.state, this.deps.menu));
   }
 
   onDigit(digit: string): void {

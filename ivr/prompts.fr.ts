@@ -25,7 +25,7 @@ export function promptSources(config: Config): Record<PromptId, PromptSource> {
     invalid: "Ce choix n'est pas valide.",
     closed:
       `Bonjour, vous êtes bien chez ${config.company.name}. Nos bureaux sont actuellement fermés. ` +
-      (hours ? `Nous sommes joignables ${hours}, sauf les jours fériés. ` : '') +
+      (hours ? `Nous sommes joignables ${hours}${config.hours.publicHolidays === 'none' ? '' : ', sauf les jours fériés'}. ` : '') +
       'Merci de votre appel, et à bientôt.',
     noAnswer: 'Tous nos conseillers sont actuellement occupés. Merci de nous rappeler dans quelques instants. Au revoir.',
     apology:

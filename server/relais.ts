@@ -11,7 +11,7 @@ import type { Config } from '../config/load.ts';
 import { AriConnection } from '../asterisk/ari.ts';
 import { ariActions } from '../asterisk/ari-actions.ts';
 import { instanceFor, writeInstance, type Instance } from '../asterisk/instance.ts';
-import { renderPrompts } from '../asterisk/prompts.ts';
+import { renderPrompts, type RenderedPrompt } from '../asterisk/prompts.ts';
 import { ariAnswers, ariEndpointOf, AsteriskSupervisor } from '../asterisk/supervisor.ts';
 import type { PromptId } from '../ivr/call-flow.ts';
 import { CallStore } from '../ivr/call-store.ts';
@@ -32,6 +32,8 @@ export interface RelaisOptions {
 
 export interface Relais {
   instance: Instance;
+  /** Rendered prompt files (host paths) and their durations. */
+  prompts: Record<string, RenderedPrompt>;
   supervisor: AsteriskSupervisor;
   http: FastifyInstance;
   ivr: IvrApp;
@@ -88,6 +90,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
 
   return {
     instance,
+    prompts,
     supervisor,
     http,
     ivr,

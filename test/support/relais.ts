@@ -24,13 +24,16 @@ export const OPEN_TIME = new Date('2026-11-24T09:00:00Z');
 
 export interface TestRelais {
   config: Config;
-  relais: Relais;
+  /** The running Relais (replaced by `restart()`). */
+  readonly relais: Relais;
   /** ARI as a test sees it, to check what is left in Asterisk. */
   ari: AriActions;
   sip: { host: string; port: number };
   passwords: Record<string, string>;
   /** Moves the pinned clock. */
   setNow(d: Date): void;
+  /** Stops Relais (not Asterisk: calls stay in Stasis) and starts a new one on the same configuration. */
+  restart(meanwhile?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,17 +62,24 @@ export async function startTestRelais(opts: { now?: Date; patch?: (c: ConfigInpu
   const config = parseConfig(raw, env);
   let now = opts.now ?? OPEN_TIME;
   const log = pino({ level: process.env.RELAIS_TEST_LOG ?? 'silent' });
-  const relais = await startRelais(config, { log, now: () => now });
+  let relais = await startRelais(config, { log, now: () => now });
   const endpoint = ariEndpointOf(relais.instance);
   const client = await ariClient.connect(endpoint.url, endpoint.username, endpoint.password);
 
   return {
     config,
-    relais,
+    get relais() {
+      return relais;
+    },
     ari: ariActions(client),
     sip: { host: '127.0.0.1', port: config.asterisk.sipPort },
     passwords,
     setNow: (d) => (now = d),
+    async restart(meanwhile) {
+      await relais.stop();
+      await meanwhile?.();
+      relais = await startRelais(config, { log, now: () => now });
+    },
     async stop() {
       await relais.stop();
       await relais.supervisor.stop();

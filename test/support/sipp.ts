@@ -40,6 +40,11 @@ export interface SippPeer {
   kill(): void;
 }
 
+export interface SippPhone extends SippPeer {
+  /** Stops the phone and removes its registration. */
+  unregister(): Promise<void>;
+}
+
 interface Target {
   host: string;
   port: number;
@@ -139,7 +144,33 @@ ${steps.map((s) => stepXml(s, 'uac')).join('\n')}
 </scenario>`;
 }
 
-function registerScenario(lifetimeMs: number): string {
+/** REGISTER with digest auth, then stay registered `lifetimeMs`; `expires` 0 removes the contact instead. */
+/** An INVITE that must be refused with a 4xx (unknown source, unknown number): ACK it and stop. */
+function refusedScenario(from: string): string {
+  const ack = `<send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>`;
+  return callerScenario(from, []).replace(
+    /<recv response="100"[\s\S]*$/,
+    `<recv response="100" optional="true"/>
+<recv response="401" optional="true" next="refused"/>
+<recv response="403" optional="true" next="refused"/>
+<recv response="404" next="refused"/>
+<label id="refused"/>
+${ack}
+</scenario>`,
+  );
+}
+
+function registerScenario(lifetimeMs: number, expires = 600): string {
   const register = (cseq: number, auth: string) => `<send retrans="500"><![CDATA[
 REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -149,7 +180,7 @@ Call-ID: [call_id]
 CSeq: ${cseq} REGISTER
 Contact: <sip:[service]@[local_ip]:[local_port]>
 ${auth}Max-Forwards: 70
-Expires: 600
+Expires: ${expires}
 Content-Length: 0
 
 ]]></send>`;
@@ -159,7 +190,7 @@ ${register(1, '')}
 <recv response="401" auth="true"/>
 ${register(2, '[authentication]\n')}
 <recv response="200"/>
-<pause milliseconds="${lifetimeMs}"/>
+${lifetimeMs > 0 ? `<pause milliseconds="${lifetimeMs}"/>` : ''}
 </scenario>`;
 }
 
@@ -273,6 +304,14 @@ export function callIn(opts: { target: Target; dialled: string; from: string; po
   );
 }
 
+/** An INVITE from `bindIp` that Asterisk must refuse (succeeds only on a 401, 403 or 404). */
+export function callRefused(opts: { target: Target; dialled: string; from: string; port: number; mediaPort: number; bindIp?: string }): SippPeer {
+  const dir = mkdtempSync(join(tmpdir(), 'relais-sipp-'));
+  writeFileSync(join(dir, 'refused.xml'), refusedScenario(opts.from));
+  const bind = opts.bindIp ? ['-i', opts.bindIp] : [];
+  return run([`${opts.target.host}:${opts.target.port}`, '-sf', join(dir, 'refused.xml'), '-s', opts.dialled, '-m', '1', ...bind, '-timeout', '20s', '-timeout_error'], dir, opts.port, opts.mediaPort);
+}
+
 /**
  * A staff phone: registers as `user`, answers OPTIONS (qualify) and handles every incoming call
  * with `answerAfterMs` (null: never answers) and the steps. Lives `lifetimeMs` or until killed.
@@ -286,16 +325,25 @@ export function phone(opts: {
   answerAfterMs: number | null;
   steps: PeerStep[];
   lifetimeMs?: number;
-}): SippPeer {
+}): SippPhone {
   const dir = mkdtempSync(join(tmpdir(), 'relais-sipp-'));
   writeFileSync(join(dir, 'register.xml'), registerScenario(opts.lifetimeMs ?? 120_000));
   writeFileSync(join(dir, 'call.xml'), phoneCallScenario(opts.answerAfterMs, opts.steps));
-  return run(
-    [`${opts.target.host}:${opts.target.port}`, '-sf', join(dir, 'register.xml'), '-oocsf', join(dir, 'call.xml'), '-s', opts.user, '-au', opts.user, '-ap', opts.password, '-aa', '-m', '1'],
-    dir,
-    opts.port,
-    opts.mediaPort,
-  );
+  writeFileSync(join(dir, 'unregister.xml'), registerScenario(0, 0));
+  const auth = ['-s', opts.user, '-au', opts.user, '-ap', opts.password, '-m', '1'];
+  const target = `${opts.target.host}:${opts.target.port}`;
+  const peer = run([target, '-sf', join(dir, 'register.xml'), '-oocsf', join(dir, 'call.xml'), ...auth, '-aa'], dir, opts.port, opts.mediaPort);
+  return {
+    ...peer,
+    // Unplugged phones stay "online" in Asterisk until their registration expires: remove it,
+    // from the same address, so the next test starts with only the phones it registers.
+    async unregister() {
+      peer.kill();
+      await peer.done;
+      const r = await run([target, '-sf', join(dir, 'unregister.xml'), ...auth], mkdtempSync(join(tmpdir(), 'relais-sipp-')), opts.port, opts.mediaPort + 2).done;
+      if (r.code !== 0) throw new Error(`unregistering ${opts.user} failed: ${r.errors}`);
+    },
+  };
 }
 
 /** Reads sipp's -trace_msg file into "<INVITE sip:..." / ">SIP/2.0 200 OK" lines. */
