@@ -75,6 +75,7 @@ export class CallSession {
   }
 
   onDigit(digit: string): void {
+    this.log.info({ step: 'digit', digit, phase: this.state.phase }, 'digit received');
     this.dispatch({ type: 'digit', digit });
   }
 

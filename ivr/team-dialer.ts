@@ -49,7 +49,7 @@ export class TeamDialer {
 
   async start(): Promise<void> {
     const statuses = await this.memberStatuses();
-    this.waves = ringPlan(this.team, statuses, await this.deps.teamState.lastAnswered(this.team.id));
+    this.waves = ringPlan(this.team, statuses, await this.remembered(() => this.deps.teamState.lastAnswered(this.team.id), undefined));
     this.deps.log.info({ call: this.callId, step: 'dial', team: this.team.id, waves: this.waves }, 'ringing team');
     this.nextWave();
   }
@@ -137,8 +137,21 @@ export class TeamDialer {
     this.deps.ari.hangup(channelId).catch((err) => this.deps.log.warn({ call: this.callId, channelId, err }, 'leg hang-up failed'));
   }
 
+  /**
+   * What the strategy remembers lives in Redis. Without it (Redis restarting) the phones still
+   * ring, in configuration order: a caller never waits on a store.
+   */
+  private async remembered<T>(read: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      this.deps.log.warn({ call: this.callId, err: (err as Error).message }, 'team state unavailable: ringing in configuration order');
+      return fallback;
+    }
+  }
+
   private async memberStatuses(): Promise<MemberStatus[]> {
-    const idle = await this.deps.teamState.lastCallEnded(this.team.members);
+    const idle = await this.remembered(() => this.deps.teamState.lastCallEnded(this.team.members), {} as Record<string, number>);
     return Promise.all(
       this.team.members.map(async (id) => {
         const { phone, browser } = staffEndpoints(id);

@@ -3,7 +3,7 @@
  * prompts, Redis, PostgreSQL, the IVR, the HTTP server). Tests start it the same way, with
  * their own configuration, clock and logger.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -78,7 +78,8 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
 
   const http: FastifyInstance = Fastify({
     loggerInstance: log.child({ room: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Health probes every few seconds would drown the call logs.
+    logController: new LogController({ disableRequestLogging: (req) => req.url === '/health' }),
   });
   registerHealth(http, {
     asterisk: () => ariAnswers(endpoint),

@@ -7,9 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newDtmfStream, writeDtmfPcap } from './dtmf-pcap.ts';
 
 const PCAPS = '/usr/share/sip-tester';
-/** ~4 s of G.711 a-law speech shipped with sip-tester: what a peer "says". */
+/** ~7 s of G.711 a-law speech shipped with sip-tester: what a peer "says". */
 export const SPEECH_PCAP = `${PCAPS}/g711a.pcap`;
 
 export type PeerStep =
@@ -69,16 +70,15 @@ function dialogHeaders(role: 'uac' | 'uas'): string {
     : 'From: [$local_party];tag=[pid]phone[call_number]\nTo: [$remote_party]';
 }
 
-function stepXml(step: PeerStep, role: 'uac' | 'uas'): string {
+/** Writes the pcap of some digits for this call and returns its path. */
+type DtmfFiles = (digits: string) => string;
+
+function stepXml(step: PeerStep, role: 'uac' | 'uas', dtmfFile: DtmfFiles): string {
   if ('pause' in step) return `<pause milliseconds="${step.pause}"/>`;
   if ('speak' in step) return `<nop><action><exec play_pcap_audio="${SPEECH_PCAP}"/></action></nop>`;
   if ('dtmf' in step) {
-    return [...step.dtmf]
-      .map((d) => {
-        const name = d === '*' ? 'star' : d === '#' ? 'pound' : d;
-        return `<nop><action><exec play_pcap_audio="${PCAPS}/dtmf_2833_${name}.pcap"/></action></nop><pause milliseconds="400"/>`;
-      })
-      .join('\n');
+    const file = dtmfFile(step.dtmf);
+    return `<nop><action><exec play_pcap_audio="${file}"/></action></nop><pause milliseconds="${step.dtmf.length * 300 + 100}"/>`;
   }
   if ('hangup' in step) {
     // In a dialog we answered (uas), the remote target is the caller's Contact, learnt with the INVITE.
@@ -108,7 +108,7 @@ Content-Length: 0
 ]]></send>`;
 }
 
-function callerScenario(from: string, steps: PeerStep[]): string {
+function callerScenario(from: string, steps: PeerStep[], dtmfFile: DtmfFiles = noDtmf): string {
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="caller from the trunk">
 <send retrans="500"><![CDATA[
@@ -140,7 +140,7 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-${steps.map((s) => stepXml(s, 'uac')).join('\n')}
+${steps.map((s) => stepXml(s, 'uac', dtmfFile)).join('\n')}
 </scenario>`;
 }
 
@@ -198,14 +198,16 @@ ${lifetimeMs > 0 ? `<pause milliseconds="${lifetimeMs}"/>` : ''}
  * What the phone does with each incoming call (sipp's out-of-call scenario): ring, answer after
  * `answerAfterMs` (or never: it rings until the caller gives up), then the steps.
  */
-function phoneCallScenario(answerAfterMs: number | null, steps: PeerStep[]): string {
-  const ring = `<recv request="INVITE">
-<action>
+function phoneCallScenario(answerAfterMs: number | null, steps: PeerStep[], dtmfFile: DtmfFiles): string {
+  // What a BYE of ours needs; sipp refuses variables that are set but never used, so only then.
+  const remember = steps.some((s) => 'hangup' in s)
+    ? `<action>
 <ereg regexp="sip:[-a-zA-Z0-9@._:+]*" search_in="hdr" header="Contact:" assign_to="contact"/>
 <ereg regexp=".*" search_in="hdr" header="From:" assign_to="remote_party"/>
 <ereg regexp=".*" search_in="hdr" header="To:" assign_to="local_party"/>
-</action>
-</recv>
+</action>`
+    : '';
+  const ring = `<recv request="INVITE">${remember}</recv>
 <send><![CDATA[
 SIP/2.0 180 Ringing
 [last_Via:]
@@ -259,7 +261,7 @@ Content-Length: [len]
 ${sdp}
 ]]></send>
 <recv request="ACK"/>
-${steps.map((s) => stepXml(s, 'uas')).join('\n')}
+${steps.map((s) => stepXml(s, 'uas', dtmfFile)).join('\n')}
 <nop next="end"/>
 <label id="cancelled"/>
 <send><![CDATA[
@@ -274,6 +276,21 @@ Content-Length: 0
 ]]></send>
 <label id="end"/>
 </scenario>`;
+}
+
+const noDtmf: DtmfFiles = () => {
+  throw new Error('this scenario sends no digits');
+};
+
+/** One RTP stream of digits per scenario, so timestamps only move forward across its DTMF steps. */
+function dtmfFiles(dir: string): DtmfFiles {
+  const stream = newDtmfStream();
+  let n = 0;
+  return (digits) => {
+    const file = join(dir, `dtmf-${n++}.pcap`);
+    writeDtmfPcap(file, digits, stream);
+    return file;
+  };
 }
 
 function run(args: string[], dir: string, port: number, mediaPort: number): SippPeer {
@@ -295,7 +312,7 @@ function run(args: string[], dir: string, port: number, mediaPort: number): Sipp
 /** A call from the ISP: INVITE to `dialled`, then the steps. */
 export function callIn(opts: { target: Target; dialled: string; from: string; port: number; mediaPort: number; steps: PeerStep[]; timeoutMs?: number }): SippPeer {
   const dir = mkdtempSync(join(tmpdir(), 'relais-sipp-'));
-  writeFileSync(join(dir, 'caller.xml'), callerScenario(opts.from, opts.steps));
+  writeFileSync(join(dir, 'caller.xml'), callerScenario(opts.from, opts.steps, dtmfFiles(dir)));
   return run(
     [`${opts.target.host}:${opts.target.port}`, '-sf', join(dir, 'caller.xml'), '-s', opts.dialled, '-m', '1', '-timeout', `${Math.ceil((opts.timeoutMs ?? 60_000) / 1000)}s`, '-timeout_error'],
     dir,
@@ -328,7 +345,7 @@ export function phone(opts: {
 }): SippPhone {
   const dir = mkdtempSync(join(tmpdir(), 'relais-sipp-'));
   writeFileSync(join(dir, 'register.xml'), registerScenario(opts.lifetimeMs ?? 120_000));
-  writeFileSync(join(dir, 'call.xml'), phoneCallScenario(opts.answerAfterMs, opts.steps));
+  writeFileSync(join(dir, 'call.xml'), phoneCallScenario(opts.answerAfterMs, opts.steps, dtmfFiles(dir)));
   writeFileSync(join(dir, 'unregister.xml'), registerScenario(0, 0));
   const auth = ['-s', opts.user, '-au', opts.user, '-ap', opts.password, '-m', '1'];
   const target = `${opts.target.host}:${opts.target.port}`;

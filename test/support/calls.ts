@@ -1,0 +1,101 @@
+/** Callers, phones and checks shared by the phone integration tests. */
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { heardPrompt } from './audio.ts';
+import { freeUdpBlock, type TestRelais } from './relais.ts';
+import { callIn, phone, type PeerStep, type SippPeer, type SippPhone } from './sipp.ts';
+import { startCapture, type RtpCapture } from './rtp-capture.ts';
+
+/** Waits until `check` holds, polling; fails with `what` after the deadline. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface Caller extends SippPeer {
+  /** RTP captured on the wire from before the INVITE: to the caller, and to `alsoCapture` ports. */
+  capture: RtpCapture;
+}
+
+export async function caller(
+  t: TestRelais,
+  steps: PeerStep[],
+  opts: { dialled?: string; from?: string; timeoutMs?: number; alsoCapture?: number[] } = {},
+): Promise<Caller> {
+  const port = await freeUdpBlock(2);
+  const mediaPort = await freeUdpBlock(4);
+  const capture = await startCapture({ ports: [mediaPort, ...(opts.alsoCapture ?? [])] });
+  const peer = callIn({
+    target: t.sip,
+    dialled: opts.dialled ?? '0184000000',
+    from: opts.from ?? '0612345678',
+    port,
+    mediaPort,
+    steps,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+  });
+  // Stop capturing once the call is over, so results are read from a complete file.
+  const done = peer.done.then(async (r) => {
+    await capture.stop();
+    return r;
+  });
+  return { ...peer, done, capture };
+}
+
+const plugged = new Set<SippPhone>();
+
+/** Unregisters every phone a test registered (afterEach), even when the test failed halfway. */
+export async function unplugPhones(): Promise<void> {
+  const phones = [...plugged];
+  plugged.clear();
+  await Promise.all(phones.map((p) => p.unregister()));
+}
+
+/** A registered staff phone; resolves once Asterisk has its contact. */
+export async function staffPhone(t: TestRelais, staffId: string, answerAfterMs: number | null, steps: PeerStep[] = [{ waitBye: true }]): Promise<SippPhone> {
+  const p = phone({
+    target: t.sip,
+    user: staffId,
+    password: t.passwords[staffId]!,
+    port: await freeUdpBlock(2),
+    mediaPort: await freeUdpBlock(4),
+    answerAfterMs,
+    steps,
+    lifetimeMs: 180_000,
+  });
+  plugged.add(p);
+  let exited: string | undefined;
+  void p.done.then((r) => (exited = r.errors || `exit ${r.code}`));
+  await waitFor(`${staffId}'s phone registered`, async () => {
+    if (exited) throw new Error(`${staffId}'s phone (sipp) stopped: ${exited}`);
+    return (await t.ari.endpoint('PJSIP', staffId)).state === 'online';
+  });
+  return p;
+}
+
+/** How many INVITEs a phone received. */
+export const invitesTo = (p: SippPeer): number => p.messages().filter((m) => m.startsWith('<INVITE')).length;
+
+/** Nothing of any call is left in Asterisk or in Relais. */
+export async function expectNothingLeft(t: TestRelais): Promise<void> {
+  await waitFor('no channel, bridge or session left', async () => {
+    const [channels, bridges] = await Promise.all([t.ari.listChannels(), t.ari.listBridges()]);
+    return channels.length === 0 && bridges.length === 0 && t.relais.ivr.activeCalls === 0;
+  });
+}
+
+/** Did the audio the caller received contain this prompt, whole? */
+export function expectHeard(c: Caller, prompt: string, t: TestRelais): void {
+  const rec = c.capture.audioTo(c.mediaPort);
+  const result = heardPrompt(rec, readFileSync(t.relais.prompts[prompt]!.file));
+  expect(result, `prompt "${prompt}" in what the caller received`).toMatchObject({ heard: true });
+  expect(result.coverage, `share of "${prompt}" the caller received`).toBeGreaterThan(0.95);
+}
+
+export function promptMs(t: TestRelais, prompt: string): number {
+  return t.relais.prompts[prompt]!.durationMs;
+}
