@@ -9,6 +9,10 @@ import ariClient, { type Client } from 'ari-client';
 import type { Logger } from 'pino';
 import type { AriEndpoint } from './supervisor.ts';
 
+// swagger-client (under ari-client) prints "deprecated version of Swagger" to stdout on every
+// connect, through a global `log` it defines when loaded: that line would break the JSON logs.
+(globalThis as { log?: unknown }).log = () => undefined;
+
 /** The parts of ARI's Channel model Relais reads. */
 export interface ChannelData {
   id: string;

@@ -38,8 +38,11 @@ export async function ariAnswers(ari: AriEndpoint, timeoutMs = 1000): Promise<bo
   }
 }
 
+const WATCH_INTERVAL_MS = 2000;
+
 export class AsteriskSupervisor {
   private readonly ari: AriEndpoint;
+  private watchTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly inst: Instance,
@@ -120,6 +123,27 @@ export class AsteriskSupervisor {
       await sleep(50);
     }
     this.log.info({ pid }, 'asterisk stopped');
+  }
+
+  /**
+   * While Relais runs, an Asterisk that dies (crash, OOM kill) is started again. Its calls are
+   * lost with it; new calls must not be.
+   */
+  watch(): void {
+    if (this.watchTimer) return;
+    const check = async () => {
+      if (!this.runningPid()) {
+        this.log.error('asterisk is not running: starting it again');
+        await this.start().catch((err) => this.log.error({ err }, 'asterisk restart failed; will retry'));
+      }
+      if (this.watchTimer) this.watchTimer = setTimeout(check, WATCH_INTERVAL_MS);
+    };
+    this.watchTimer = setTimeout(check, WATCH_INTERVAL_MS);
+  }
+
+  unwatch(): void {
+    clearTimeout(this.watchTimer);
+    this.watchTimer = undefined;
   }
 
   async restart(): Promise<void> {

@@ -3,6 +3,7 @@
  *   tsx server/main.ts --demo             ISeedOr's demo configuration, secrets from $RELAIS_HOME/secrets.env
  *   tsx server/main.ts --config FILE      your configuration; secrets from the environment
  *                                         (and from $RELAIS_SECRETS_FILE if set)
+ *   ... --stop                            stops the configuration's Asterisk instance
  * A bad configuration stops here with the file, the path of each bad field and why.
  */
 import { existsSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfigFile, readEnvFile, type Config } from '../config/load.ts';
+import { instanceFor } from '../asterisk/instance.ts';
+import { AsteriskSupervisor } from '../asterisk/supervisor.ts';
 import { startRelais } from './relais.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,8 +26,10 @@ function relaisHome(): string {
   return join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'relais');
 }
 
+const { values: args } = parseArgs({ options: { demo: { type: 'boolean' }, config: { type: 'string' }, stop: { type: 'boolean' } } });
+
 function loadConfig(): Config {
-  const { values } = parseArgs({ options: { demo: { type: 'boolean' }, config: { type: 'string' } } });
+  const values = args;
   const file = values.config ?? process.env.RELAIS_CONFIG ?? (values.demo ? join(repo, 'config', 'iseedor.yaml') : undefined);
   if (!file) throw new Error('no configuration: pass --config FILE (or --demo for the ISeedOr demo)');
   const secretsFile = process.env.RELAIS_SECRETS_FILE ?? (values.demo ? join(relaisHome(), 'secrets.env') : undefined);
@@ -60,6 +65,11 @@ async function main(): Promise<void> {
       process.stderr.write(`Relais: ${(err as Error).message}\n`);
     }
     process.exit(2);
+  }
+  if (args.stop) {
+    // `npm stop`: Asterisk outlives Relais on purpose (calls survive a restart); this ends it.
+    await new AsteriskSupervisor(instanceFor(config), log).stop();
+    return;
   }
   const relais = await startRelais(config, { log });
   process.stderr.write(banner(config, process.env.RELAIS_SECRETS_FILE ?? join(relaisHome(), 'secrets.env')));

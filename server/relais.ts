@@ -52,6 +52,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   const supervisor = new AsteriskSupervisor(instance, log);
   const how = await supervisor.ensureRunning(changed);
   log.info({ instance: config.asterisk.instance, how }, 'asterisk ready');
+  supervisor.watch();
 
   const redis = new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 2 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
@@ -96,6 +97,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     http,
     ivr,
     async stop() {
+      supervisor.unwatch();
       await http.close();
       ivr.detach();
       conn.close();
