@@ -56,6 +56,7 @@ export class AriConnection {
   private isConnected = false;
   private everConnected = false;
   private closed = false;
+  private paused = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private restartDelayMs = 1000;
 
@@ -89,7 +90,20 @@ export class AriConnection {
 
   /** Opens the event WebSocket for the application; resolves once connected. */
   async start(): Promise<void> {
+    this.paused = false;
     await this.client.start(this.app);
+  }
+
+  /** Closes the event WebSocket until the next `start()` (another process owns the application). */
+  pause(): void {
+    this.paused = true;
+    clearTimeout(this.restartTimer);
+    this.markDisconnected('paused');
+    try {
+      this.client.stop();
+    } catch {
+      // not connected
+    }
   }
 
   get connected(): boolean {
@@ -141,7 +155,7 @@ export class AriConnection {
   }
 
   private scheduleRestart(): void {
-    if (this.closed) return;
+    if (this.closed || this.paused) return;
     const delay = this.restartDelayMs;
     this.restartDelayMs = Math.min(delay * 2, RESTART_DELAY_MAX_MS);
     this.log.warn({ retryInMs: delay }, 'ARI unreachable, will retry');

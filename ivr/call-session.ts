@@ -118,6 +118,16 @@ export class CallSession {
     this.dialer?.legGone(channelId);
   }
 
+  /**
+   * Stops acting on the call without touching it (timers only): another Relais process owns it
+   * now and adopts it from its saved state.
+   */
+  release(): void {
+    this.ended = true;
+    clearTimeout(this.digitTimer);
+    this.dialer?.release();
+  }
+
   /** Ends the call and releases everything it holds. Idempotent. */
   end(reason: string): void {
     if (this.ended) return;

@@ -65,10 +65,16 @@ export class IvrApp {
     return this.sessions.size;
   }
 
+  /** Lets go of every call, untouched, for the process that owns the application now. */
+  releaseCalls(): void {
+    for (const s of this.sessions.values()) s.release();
+    this.sessions.clear();
+  }
+
   /** Stops listening. Calls stay in Asterisk for the next Relais to adopt. */
   detach(): void {
     for (const off of this.unsubscribe) off();
-    this.sessions.clear();
+    this.releaseCalls();
   }
 
   private onStasisStart(channelId: string, callerNumber: string, args: readonly string[]): void {

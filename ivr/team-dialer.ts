@@ -83,6 +83,13 @@ export class TeamDialer {
     if (!this.done && leg.wave === this.wave && ![...this.legs.values()].some((l) => l.wave === this.wave)) this.nextWave();
   }
 
+  /** Forgets the legs without touching them: another Relais process now owns this call. */
+  release(): void {
+    this.done = true;
+    clearTimeout(this.timer);
+    this.legs.clear();
+  }
+
   /** Stops ringing everyone. Safe to call at any moment, more than once. */
   kill(): void {
     this.finish();

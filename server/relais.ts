@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.ts';
 import { AriConnection } from '../asterisk/ari.ts';
+import { AriLease } from '../asterisk/ari-lease.ts';
 import { ariActions } from '../asterisk/ari-actions.ts';
 import { instanceFor, writeInstance, type Instance } from '../asterisk/instance.ts';
 import { renderPrompts, type RenderedPrompt } from '../asterisk/prompts.ts';
@@ -37,6 +38,8 @@ export interface Relais {
   supervisor: AsteriskSupervisor;
   http: FastifyInstance;
   ivr: IvrApp;
+  /** True while this process owns the Asterisk application and is connected to it. */
+  readonly owner: boolean;
   /** Stops Relais. Asterisk keeps running, with its calls, for the next start to adopt. */
   stop(): Promise<void>;
 }
@@ -75,7 +78,15 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     now,
     isOpen: (at) => isOpen(hours, at),
   });
-  await conn.start();
+  // One Relais process at a time owns this Asterisk's application; the others stand by.
+  const lease = new AriLease(redis, `${config.redis.prefix}:ari-owner:${config.asterisk.instance}`, log);
+  await lease.start({
+    acquired: () => conn.start(),
+    lost: () => {
+      conn.pause();
+      ivr.releaseCalls();
+    },
+  });
 
   const http: FastifyInstance = Fastify({
     loggerInstance: log.child({ room: 'http' }) as FastifyBaseLogger,
@@ -84,7 +95,8 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   });
   registerHealth(http, {
     asterisk: () => ariAnswers(endpoint),
-    ari: () => conn.connected,
+    // A standby process is healthy: it takes over when the owner goes.
+    ari: () => conn.connected || !lease.owned,
     redis: async () => (await redis.ping()) === 'PONG',
     postgres: async () => (await db.query('select 1 as ok')).rows[0]?.ok === 1,
   });
@@ -96,11 +108,15 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     supervisor,
     http,
     ivr,
+    get owner() {
+      return lease.owned && conn.connected;
+    },
     async stop() {
       supervisor.unwatch();
       await http.close();
       ivr.detach();
       conn.close();
+      await lease.release();
       redis.disconnect();
       await db.end();
     },

@@ -1,9 +1,7 @@
 /** Bad or missing input in the IVR, and callers hanging up at every moment: nothing may be left behind. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelais, type TestRelais } from '../support/relais.ts';
-import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, unplugPhones, waitFor } from '../support/calls.ts';
-import { heardPrompt } from '../support/audio.ts';
-import { readFileSync } from 'node:fs';
+import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, timesHeard, unplugPhones, waitFor } from '../support/calls.ts';
 
 let t: TestRelais;
 
@@ -16,31 +14,6 @@ beforeAll(async () => {
 });
 afterEach(unplugPhones);
 afterAll(async () => t?.stop());
-
-/** How many times a prompt starts in what the caller received (replays). */
-function timesHeard(c: Awaited<ReturnType<typeof caller>>, prompt: string): number {
-  const rec = c.capture.audioTo(c.mediaPort);
-  const wav = readFileSync(t.relais.prompts[prompt]!.file);
-  let count = 0;
-  // Cut the recording after each match and search again.
-  let rest = rec;
-  for (;;) {
-    const r = heardPrompt(rest, wav);
-    if (!r.heard || r.coverage < 0.9) return count;
-    count += 1;
-    rest = sliceWav(rest, r.offsetMs + promptMs(t, prompt) - 200);
-  }
-}
-
-function sliceWav(wav: Buffer, fromMs: number): Buffer {
-  const header = 44;
-  const bytes = Math.max(0, Math.floor((fromMs / 1000) * 8000)) * 2;
-  const data = wav.subarray(header + Math.min(bytes, wav.length - header));
-  const out = Buffer.concat([wav.subarray(0, header), data]);
-  out.writeUInt32LE(36 + data.length, 4);
-  out.writeUInt32LE(data.length, 40);
-  return out;
-}
 
 describe('unknown digit or silence in the menu', () => {
   it('an unknown digit says so and replays the menu; then a valid digit routes', async () => {
@@ -59,7 +32,7 @@ describe('unknown digit or silence in the menu', () => {
     const c = await caller(t, [{ waitBye: true }], { timeoutMs: 90_000 });
     const result = await c.done;
     expect(result.code, result.errors).toBe(0);
-    expect(timesHeard(c, 'menu')).toBe(3);
+    expect(timesHeard(c, t, 'menu')).toBe(3);
     expect(invitesTo(denis)).toBe(1);
     await expectNothingLeft(t);
   });
@@ -67,7 +40,7 @@ describe('unknown digit or silence in the menu', () => {
   it('star and pound are unknown digits too', async () => {
     const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 800 }, { dtmf: '*' }, { pause: promptMs(t, 'invalid') + 800 }, { dtmf: '#' }, { pause: promptMs(t, 'invalid') + 800 }, { hangup: true }]);
     expect((await c.done).code).toBe(0);
-    expect(timesHeard(c, 'invalid')).toBe(2);
+    expect(timesHeard(c, t, 'invalid')).toBe(2);
     await expectNothingLeft(t);
   });
 });
@@ -79,7 +52,7 @@ describe('digits pressed during the greeting', () => {
     const result = await c.done;
     expect(result.code, result.errors).toBe(0);
     expectHeard(c, 'greeting', t);
-    expect(timesHeard(c, 'menu')).toBe(0);
+    expect(timesHeard(c, t, 'menu')).toBe(0);
     expect(invitesTo(gary)).toBe(1);
     await expectNothingLeft(t);
   });

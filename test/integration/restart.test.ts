@@ -4,7 +4,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { startTestRelais, type TestRelais } from '../support/relais.ts';
+import pino from 'pino';
+import { startRelais } from '../../server/relais.ts';
+import { freeTcpPort, OPEN_TIME, startTestRelais, type TestRelais } from '../support/relais.ts';
 import { privateRedis, type TestRedis } from '../support/redis.ts';
 import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, unplugPhones, waitFor } from '../support/calls.ts';
 
@@ -70,6 +72,34 @@ describe('Relais restarted during a call', () => {
       expect(result.code, result.errors).toBe(0);
       expectHeard(c, 'apology', t);
     });
+    await expectNothingLeft(t);
+  });
+});
+
+describe('two Relais processes on one Asterisk', () => {
+  it('one owns the calls; the other stands by and takes over when it stops', async () => {
+    const config = { ...t.config, server: { ...t.config.server, port: await freeTcpPort() } };
+    const second = await startRelais(config, { log: pino({ level: 'silent' }), now: () => OPEN_TIME });
+    try {
+      expect(t.relais.owner).toBe(true);
+      expect(second.owner).toBe(false);
+      const c1 = await caller(t, [{ pause: 1500 }, { hangup: true }]);
+      await waitFor('the owner has the call', () => t.relais.ivr.activeCalls === 1);
+      expect(second.ivr.activeCalls).toBe(0);
+      expect((await c1.done).code).toBe(0);
+
+      await t.restart(async () => {
+        await waitFor('the standby took over', () => second.owner, 5_000);
+        const c2 = await caller(t, [{ pause: promptMs(t, 'greeting') + 300 }, { hangup: true }]);
+        await waitFor('the new owner has the call', () => second.ivr.activeCalls === 1);
+        expect((await c2.done).code).toBe(0);
+        expectHeard(c2, 'greeting', t);
+      });
+      expect(t.relais.owner).toBe(false);
+    } finally {
+      await second.stop();
+    }
+    await waitFor('the first process owns again', () => t.relais.owner, 5_000);
     await expectNothingLeft(t);
   });
 });

@@ -1,7 +1,7 @@
 /** Callers, phones and checks shared by the phone integration tests. */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { heardPrompt } from './audio.ts';
+import { encodeWav, heardPrompt, parseWav } from './audio.ts';
 import { freeUdpBlock, type TestRelais } from './relais.ts';
 import { callIn, phone, type PeerStep, type SippPeer, type SippPhone } from './sipp.ts';
 import { startCapture, type RtpCapture } from './rtp-capture.ts';
@@ -94,6 +94,19 @@ export function expectHeard(c: Caller, prompt: string, t: TestRelais): void {
   const result = heardPrompt(rec, readFileSync(t.relais.prompts[prompt]!.file));
   expect(result, `prompt "${prompt}" in what the caller received`).toMatchObject({ heard: true });
   expect(result.coverage, `share of "${prompt}" the caller received`).toBeGreaterThan(0.95);
+}
+
+/** How many times the caller heard a prompt whole (replays): each match is silenced, then the search goes on. */
+export function timesHeard(c: Caller, t: TestRelais, prompt: string): number {
+  const rec = parseWav(c.capture.audioTo(c.mediaPort));
+  const wav = readFileSync(t.relais.prompts[prompt]!.file);
+  const samplesPerMs = rec.sampleRate / 1000;
+  for (let count = 0; ; count++) {
+    const r = heardPrompt(encodeWav(rec.samples, rec.sampleRate), wav);
+    if (!r.heard || r.coverage < 0.9) return count;
+    const from = Math.max(0, Math.round(r.offsetMs * samplesPerMs));
+    rec.samples.fill(0, from, from + Math.round(promptMs(t, prompt) * samplesPerMs));
+  }
 }
 
 export function promptMs(t: TestRelais, prompt: string): number {
