@@ -1,46 +1,43 @@
 /**
- * The ARI connection: ari-client underneath, a typed event map and a connection that never gives
- * up. ari-client reconnects by itself for ~43 s and then stops for good (WebSocketMaxRetries);
- * here it is restarted with a capped backoff, and every (re)connection is announced so the IVR
- * re-reads live state and adopts the calls still in its Stasis application.
+ * The ARI connection: REST requests (ari-http.ts) and the event WebSocket of one Stasis
+ * application, with a typed event map. Events are validated where they enter; the WebSocket is
+ * kept alive with pings and reconnected with a capped backoff, forever, and every (re)connection
+ * is announced so the IVR re-reads live state and adopts the calls still in its application.
  */
 import { EventEmitter } from 'node:events';
-import ariClient, { type Client } from 'ari-client';
 import type { Logger } from 'pino';
-import type { AriEndpoint } from './supervisor.ts';
+import WebSocket from 'ws';
+import { z } from 'zod';
+import { AriHttp, type AriEndpoint } from './ari-http.ts';
 
-// swagger-client (under ari-client) prints "deprecated version of Swagger" to stdout on every
-// connect, through a global `log` it defines when loaded: that line would break the JSON logs.
-(globalThis as { log?: unknown }).log = () => undefined;
+const channel = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.string(),
+  caller: z.object({ name: z.string(), number: z.string() }),
+  dialplan: z.object({ context: z.string(), exten: z.string(), app_name: z.string().optional(), app_data: z.string().optional() }).optional(),
+});
+const playback = z.object({ playback: z.object({ id: z.string(), target_uri: z.string(), state: z.string() }) });
+const recording = z.object({ recording: z.object({ name: z.string(), state: z.string(), duration: z.number().optional(), cause: z.string().optional() }) });
 
-/** The parts of ARI's Channel model Relais reads. */
-export interface ChannelData {
-  id: string;
-  name: string;
-  state: string;
-  caller: { name: string; number: string };
-  dialplan?: { context: string; exten: string; app_name?: string; app_data?: string };
-}
+/** The ARI events Relais reads, and the parts of them it reads. */
+const eventSchemas = {
+  StasisStart: z.object({ args: z.array(z.string()), channel }),
+  StasisEnd: z.object({ channel }),
+  ChannelDtmfReceived: z.object({ digit: z.string(), duration_ms: z.number(), channel }),
+  ChannelHangupRequest: z.object({ channel, cause: z.number().optional() }),
+  ChannelDestroyed: z.object({ channel, cause: z.number(), cause_txt: z.string() }),
+  PlaybackStarted: playback,
+  PlaybackFinished: playback,
+  RecordingStarted: recording,
+  RecordingFinished: recording,
+  RecordingFailed: recording,
+  ApplicationReplaced: z.object({ application: z.string() }),
+};
 
-/** ARI events Relais listens to, as Asterisk sends them (JSON data, not ari-client objects). */
-export interface AriEventMap {
-  StasisStart: { args: string[]; channel: ChannelData; replace_channel?: ChannelData };
-  StasisEnd: { channel: ChannelData };
-  ChannelDtmfReceived: { digit: string; duration_ms: number; channel: ChannelData };
-  ChannelHangupRequest: { channel: ChannelData; cause?: number };
-  ChannelDestroyed: { channel: ChannelData; cause: number; cause_txt: string };
-  PlaybackStarted: { playback: { id: string; target_uri: string; state: string } };
-  PlaybackFinished: { playback: { id: string; target_uri: string; state: string } };
-  RecordingStarted: { recording: { name: string; state: string } };
-  RecordingFinished: { recording: { name: string; state: string; duration?: number } };
-  RecordingFailed: { recording: { name: string; state: string; cause?: string } };
-  ApplicationReplaced: { application: string };
-}
+export type ChannelData = z.infer<typeof channel>;
+export type AriEventMap = { [K in keyof typeof eventSchemas]: z.infer<(typeof eventSchemas)[K]> };
 export type AriEventName = keyof AriEventMap;
-const EVENT_NAMES: readonly AriEventName[] = [
-  'StasisStart', 'StasisEnd', 'ChannelDtmfReceived', 'ChannelHangupRequest', 'ChannelDestroyed',
-  'PlaybackStarted', 'PlaybackFinished', 'RecordingStarted', 'RecordingFinished', 'RecordingFailed', 'ApplicationReplaced',
-];
 
 interface ConnectionEvents {
   /** The event WebSocket is up: first time (`reconnected` false) or after a drop. */
@@ -48,66 +45,60 @@ interface ConnectionEvents {
   disconnected: [reason: string];
 }
 
-const RESTART_DELAY_MAX_MS = 10_000;
+const RECONNECT_FIRST_MS = 100;
+const RECONNECT_MAX_MS = 10_000;
+/** A WebSocket that does not answer a ping within this is dead (half-open TCP), even if not closed. */
+const PING_EVERY_MS = 10_000;
 
 export class AriConnection {
+  /** ARI's REST requests. */
+  readonly http: AriHttp;
   private readonly events = new EventEmitter();
   private readonly lifecycle = new EventEmitter<ConnectionEvents>();
+  private ws: WebSocket | undefined;
   private isConnected = false;
   private everConnected = false;
-  private closed = false;
-  private paused = false;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private restartDelayMs = 1000;
+  /** Set by pause()/close(): the socket stays down until start(). */
+  private stopped = true;
+  private reconnectDelay = RECONNECT_FIRST_MS;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private opened: (() => void) | undefined;
 
-  private constructor(
-    /** ari-client's REST resources (channels, bridges, playbacks, ...). */
-    readonly client: Client,
+  constructor(
+    private readonly endpoint: AriEndpoint,
     readonly app: string,
     private readonly log: Logger,
   ) {
+    this.http = new AriHttp(endpoint);
     this.events.setMaxListeners(0);
-    for (const name of EVENT_NAMES) {
-      client.on(name as never, ((event: unknown) => this.events.emit(name, event)) as never);
-    }
-    client.on('WebSocketConnected', () => this.markConnected());
-    client.on('WebSocketReconnecting', (err: Error) => this.markDisconnected(err?.message ?? 'reconnecting'));
-    // ari-client has given up; start it again, with a growing delay, until Asterisk is back.
-    client.on('WebSocketMaxRetries', (err: Error) => {
-      this.markDisconnected(err?.message ?? 'max retries');
-      this.scheduleRestart();
-    });
-  }
-
-  /**
-   * Loads ARI's REST description. Listeners go on before `start()` opens the event WebSocket, so
-   * no event (a call arriving at that instant) is emitted to nobody. Rejects if ARI is unreachable.
-   */
-  static async create(endpoint: AriEndpoint, app: string, log: Logger): Promise<AriConnection> {
-    const client = await ariClient.connect(endpoint.url, endpoint.username, endpoint.password);
-    return new AriConnection(client, app, log);
-  }
-
-  /** Opens the event WebSocket for the application; resolves once connected. */
-  async start(): Promise<void> {
-    this.paused = false;
-    await this.client.start(this.app);
-  }
-
-  /** Closes the event WebSocket until the next `start()` (another process owns the application). */
-  pause(): void {
-    this.paused = true;
-    clearTimeout(this.restartTimer);
-    this.markDisconnected('paused');
-    try {
-      this.client.stop();
-    } catch {
-      // not connected
-    }
   }
 
   get connected(): boolean {
     return this.isConnected;
+  }
+
+  /** Opens the event WebSocket for the application; resolves once connected (retrying meanwhile). */
+  start(): Promise<void> {
+    this.stopped = false;
+    const up = new Promise<void>((resolve) => (this.opened = resolve));
+    this.connect();
+    return up;
+  }
+
+  /** Closes the event WebSocket until the next `start()` (another process owns the application). */
+  pause(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.ws?.terminate();
+    this.markDisconnected('paused');
+  }
+
+  /** Closes everything. Calls stay in Asterisk, in the Stasis application, for the next Relais. */
+  close(): void {
+    this.pause();
+    this.events.removeAllListeners();
+    this.http.close();
   }
 
   on<K extends AriEventName>(name: K, listener: (event: AriEventMap[K]) => void): () => void {
@@ -126,25 +117,65 @@ export class AriConnection {
     this.lifecycle.on(name, listener as never);
   }
 
-  /** Closes the event WebSocket. Calls stay in Asterisk, in the Stasis application, for the next Relais. */
-  close(): void {
-    this.closed = true;
-    clearTimeout(this.restartTimer);
-    (this.client as unknown as EventEmitter).removeAllListeners();
+  private connect(): void {
+    const url = new URL('/ari/events', this.endpoint.url.replace(/^http/, 'ws'));
+    url.searchParams.set('app', this.app);
+    const auth = Buffer.from(`${this.endpoint.username}:${this.endpoint.password}`).toString('base64');
+    const ws = new WebSocket(url, { headers: { authorization: `Basic ${auth}` }, handshakeTimeout: 5000 });
+    this.ws = ws;
+    let alive = true;
+    ws.on('open', () => {
+      this.reconnectDelay = RECONNECT_FIRST_MS;
+      this.pingTimer = setInterval(() => {
+        if (!alive) return ws.terminate();
+        alive = false;
+        ws.ping();
+      }, PING_EVERY_MS);
+      this.markConnected();
+    });
+    ws.on('pong', () => (alive = true));
+    ws.on('message', (data) => this.dispatch(data.toString()));
+    ws.on('error', (err) => this.log.debug({ err: err.message }, 'ARI WebSocket error'));
+    ws.on('close', (code) => {
+      clearInterval(this.pingTimer);
+      if (this.ws !== ws) return;
+      this.markDisconnected(`closed (${code})`);
+      if (this.stopped) return;
+      const delay = this.reconnectDelay;
+      this.reconnectDelay = Math.min(delay * 2, RECONNECT_MAX_MS);
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    });
+  }
+
+  /** Validates an event at the edge; events Relais does not read are skipped unparsed. */
+  private dispatch(text: string): void {
+    let raw: { type?: unknown };
     try {
-      this.client.stop();
+      raw = JSON.parse(text) as { type?: unknown };
     } catch {
-      // already closed
+      this.log.warn({ text: text.slice(0, 200) }, 'ARI sent an event that is not JSON');
+      return;
     }
+    const type = raw.type as AriEventName;
+    const schema = eventSchemas[type];
+    if (!schema) return;
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      this.log.warn({ type, issues: parsed.error.issues.slice(0, 3) }, 'ARI event of an unexpected shape: skipped');
+      return;
+    }
+    if (type === 'ApplicationReplaced') this.log.error({ app: this.app }, 'another process took the Stasis application: check the ARI lease');
+    this.events.emit(type, parsed.data);
   }
 
   private markConnected(): void {
     const reconnected = this.everConnected;
     this.everConnected = true;
     this.isConnected = true;
-    this.restartDelayMs = 1000;
     this.log.info({ app: this.app, reconnected }, 'ARI connected');
     this.lifecycle.emit('connected', reconnected);
+    this.opened?.();
+    this.opened = undefined;
   }
 
   private markDisconnected(reason: string): void {
@@ -152,14 +183,5 @@ export class AriConnection {
     this.isConnected = false;
     this.log.warn({ reason }, 'ARI disconnected');
     this.lifecycle.emit('disconnected', reason);
-  }
-
-  private scheduleRestart(): void {
-    if (this.closed || this.paused) return;
-    const delay = this.restartDelayMs;
-    this.restartDelayMs = Math.min(delay * 2, RESTART_DELAY_MAX_MS);
-    this.log.warn({ retryInMs: delay }, 'ARI unreachable, will retry');
-    // A failed start ends in WebSocketMaxRetries again, which schedules the next try.
-    this.restartTimer = setTimeout(() => this.client.start(this.app).catch(() => undefined), delay);
   }
 }

@@ -1,4 +1,4 @@
-/** Errors of the Asterisk side, each with a stable code; the ARI edge maps HTTP statuses here once. */
+/** Errors of the Asterisk side, each with a stable code; ari-http.ts maps HTTP statuses to them, once. */
 export type AsteriskErrorCode =
   | 'ARI_ERR_START' // Asterisk did not start or its ARI never answered
   | 'ARI_ERR_CLI' // an `asterisk -rx` command failed
@@ -16,13 +16,4 @@ export class AsteriskError extends Error {
   ) {
     super(message, options);
   }
-}
-
-/** The ARI edge: turns ari-client's rejections (HTTP status in `message` or `statusCode`) into codes. */
-export function fromAriFailure(err: unknown, what: string): AsteriskError {
-  if (err instanceof AsteriskError) return err;
-  const e = err as { statusCode?: number; status?: number; message?: string };
-  const status = e.statusCode ?? e.status ?? Number(/\b(404|409|422|400|500)\b/.exec(String(e.message))?.[1]);
-  const code = status === 404 ? 'ARI_ERR_NOT_FOUND' : status === 409 || status === 422 ? 'ARI_ERR_CONFLICT' : 'ARI_ERR_REQUEST';
-  return new AsteriskError(code, `${what}: ${e.message ?? String(err)}`, { cause: err });
 }

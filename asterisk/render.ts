@@ -81,7 +81,17 @@ export function renderAsteriskFiles(config: Config, dirs: InstanceDirs, opts: Re
     // AMI is not used: ARI is Relais' only control channel, so nothing else listens.
     'manager.conf': renderConf('AMI, disabled', [{ name: 'general', entries: [['enabled', false]] }]),
     'http.conf': renderConf('HTTP server: ARI and the SIP WebSocket for browser phones', [
-      { name: 'general', entries: [['enabled', true], ['bindaddr', a.httpBind], ['bindport', a.httpPort], ['servername', 'Relais']] },
+      {
+        name: 'general',
+        entries: [
+          ['enabled', true],
+          ['bindaddr', a.httpBind],
+          ['bindport', a.httpPort],
+          ['servername', 'Relais'],
+          // Above Relais' ARI pool (ari-http.ts) plus the browser phones' WebSockets.
+          ['sessionlimit', 1000],
+        ],
+      },
     ]),
     'ari.conf': renderConf('ARI: one authenticated user, Relais', [
       { name: 'general', entries: [['enabled', true], ['pretty', false]] },

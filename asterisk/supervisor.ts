@@ -6,17 +6,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { AriEndpoint } from './ari-http.ts';
 import type { Instance } from './instance.ts';
 import { AsteriskError } from './errors.ts';
 
 const START_DEADLINE_MS = 30_000;
 const STOP_DEADLINE_MS = 10_000;
-
-export interface AriEndpoint {
-  url: string;
-  username: string;
-  password: string;
-}
 
 export function ariEndpointOf(inst: Instance): AriEndpoint {
   const a = inst.config.asterisk;

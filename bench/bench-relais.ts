@@ -4,7 +4,7 @@
  * plus the plain-dialplan baseline rendered into the same Asterisk. `stop()` leaves nothing behind.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { parse } from 'yaml';
 import pino from 'pino';
 import { Redis } from 'ioredis';
@@ -37,7 +37,8 @@ export interface BenchRelais {
   logFile: string;
   /** Relais' warnings and errors so far (read and reset per level). */
   takeLogCounts(): LogCounts;
-  stop(): Promise<void>;
+  /** `keepLogsIn`: a folder to copy Asterisk's log into before the instance is removed. */
+  stop(keepLogsIn?: string): Promise<void>;
 }
 
 export async function startBenchRelais(opts: { logLevel: string; logFile: string }): Promise<BenchRelais> {
@@ -98,9 +99,11 @@ export async function startBenchRelais(opts: { logLevel: string; logFile: string
       counts = { warn: 0, error: 0, samples: [] };
       return c;
     },
-    async stop() {
+    async stop(keepLogsIn) {
       await relais.stop();
       await relais.supervisor.stop();
+      const messages = `${relais.instance.hostDirs.log}/messages.log`;
+      if (keepLogsIn && existsSync(messages)) copyFileSync(messages, `${keepLogsIn}/asterisk-messages.log`);
       rmSync(relais.instance.hostDirs.root, { recursive: true, force: true });
       const redis = new Redis(config.redis.url);
       const keys = await redis.keys(`${config.redis.prefix}:*`);

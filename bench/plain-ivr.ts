@@ -36,28 +36,31 @@ export function plainIvrExtras(config: Config, sounds: string): { contexts: Conf
         ['same', `n(menu),Background(${prompt('menu')})`],
         ['same', `n,WaitExten(${menu.digitTimeoutSeconds})`],
         ...Object.entries(menu.options).flatMap(([digit, team]) => exten(digit, toTeam(team))),
-        ...exten('i', ['Set(TRIES=$[${TRIES} + 1])', `GotoIf($[\${TRIES} > ${menu.replays}]?default,1)`, `Playback(${prompt('invalid')})`, 'Goto(s,menu)']),
+        ...exten('i', [
+          'Set(TRIES=$[${TRIES} + 1])',
+          `GotoIf($[\${TRIES} > ${menu.replays}]?default,1)`,
+          `Playback(${prompt('invalid')})`,
+          'Goto(s,menu)',
+        ]),
         ...exten('t', ['Set(TRIES=$[${TRIES} + 1])', `GotoIf($[\${TRIES} > ${menu.replays}]?default,1)`, 'Goto(s,menu)']),
         ...exten('default', toTeam(menu.defaultTeam)),
       ],
     },
   ];
 
-  const pjsip: ConfSection[] = [
-    {
-      name: PLAIN_USER,
-      comment: 'Benchmark baseline caller: no authentication, found by its From user.',
-      entries: [
-        ['type', 'endpoint'],
-        ['context', ENTRY],
-        ['disallow', 'all'],
-        ...config.trunk.codecs.map((c) => ['allow', c] as const),
-        ['direct_media', false],
-        ['rtp_symmetric', true],
-        ['dtmf_mode', 'rfc4733'],
-        ['language', config.company.language],
-      ],
-    },
-  ];
-  return { contexts, pjsip };
+  // Benchmark callers: no authentication, found by their From user.
+  const endpoint = (name: string, context: string): ConfSection => ({
+    name,
+    entries: [
+      ['type', 'endpoint'],
+      ['context', context],
+      ['disallow', 'all'],
+      ...config.trunk.codecs.map((c) => ['allow', c] as const),
+      ['direct_media', false],
+      ['rtp_symmetric', true],
+      ['dtmf_mode', 'rfc4733'],
+      ['language', config.company.language],
+    ],
+  });
+  return { contexts, pjsip: [endpoint(PLAIN_USER, ENTRY)] };
 }

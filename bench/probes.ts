@@ -2,7 +2,7 @@
  * What the benchmark watches besides sipp: CPU of each process, RTP actually sent to callers, and
  * live samples of Asterisk's channels and Relais' calls during a level.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AsteriskSupervisor } from '../asterisk/supervisor.ts';
 
 /** Linux reports process times in clock ticks; 100 per second on every mainstream kernel build. */
@@ -21,6 +21,13 @@ export function processCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU time the whole machine spent busy (all cores, every process), in ms. */
+export function machineBusyMs(): number {
+  const [, ...ticks] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / TICKS_PER_S;
+}
+
 export const nodeCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -32,11 +39,33 @@ export const nodeCpuMs = () => {
  * that prompts are really played (it also counts strays from other processes, a few at most).
  */
 export function udpNoPorts(): number {
-  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Udp:'));
   const [names, values] = lines.map((l) => l.trim().split(/\s+/));
   const i = names?.indexOf('NoPorts') ?? -1;
   if (i < 0 || !values) throw new Error('no Udp NoPorts counter in /proc/net/snmp');
   return Number(values[i]);
+}
+
+/** Established TCP connections whose local port is `port` (Asterisk's HTTP server: ARI REST and its WebSocket). */
+export function tcpConnectionsTo(port: number): number {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let n = 0;
+  // IPv4 only: Asterisk's HTTP server binds 127.0.0.1 here.
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const [, local, , state] = line.trim().split(/\s+/);
+    if (local?.endsWith(hexPort) && state === '01') n += 1;
+  }
+  return n;
+}
+
+/** Lines of a log file containing `needle` (0 when there is no file yet). */
+export function countLines(file: string, needle: string): number {
+  if (!existsSync(file)) return 0;
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(needle)).length;
 }
 
 export interface ChannelCensus {
@@ -65,32 +94,40 @@ export interface LevelSamples {
   maxIvrCalls: number;
   /** sipp's CPU time at the last sample before it exited. */
   sippCpuMs: number;
+  /** Most TCP connections to Asterisk's HTTP port at once. */
+  maxHttpConnections: number;
   /** The census with the most channels. */
   peak: ChannelCensus;
   cliErrors: number;
 }
 
 /**
- * Samples while a level runs: Relais' live sessions every 250 ms (free: a Map size), Asterisk's
- * channels every 2 s (one `asterisk -rx`, a few ms of CPU, the same for both flows).
+ * Samples while a level runs. They share Relais' event loop, so they are kept cheap: Relais'
+ * sessions every 250 ms (a Map size), connections and sipp's CPU every second (/proc reads),
+ * Asterisk's channels every 5 s (an `asterisk -rx`, whose spawn blocks the loop for a few ms).
  */
-export function startSampling(supervisor: AsteriskSupervisor, ivrCalls: () => number, sippPid: number | undefined): { stop(): Promise<LevelSamples> } {
-  const s: LevelSamples = { maxIvrCalls: 0, sippCpuMs: 0, peak: { channels: 0, apps: {} }, cliErrors: 0 };
-  const fast = setInterval(() => {
-    s.maxIvrCalls = Math.max(s.maxIvrCalls, ivrCalls());
+export function startSampling(
+  supervisor: AsteriskSupervisor,
+  ivrCalls: () => number,
+  sippPid: number | undefined,
+  httpPort: number,
+): { stop(): Promise<LevelSamples> } {
+  const s: LevelSamples = { maxIvrCalls: 0, sippCpuMs: 0, maxHttpConnections: 0, peak: { channels: 0, apps: {} }, cliErrors: 0 };
+  const sessions = setInterval(() => (s.maxIvrCalls = Math.max(s.maxIvrCalls, ivrCalls())), 250);
+  const procs = setInterval(() => {
+    s.maxHttpConnections = Math.max(s.maxHttpConnections, tcpConnectionsTo(httpPort));
     s.sippCpuMs = processCpuMs(sippPid) ?? s.sippCpuMs;
-  }, 250);
+  }, 1000);
   let census: Promise<void> = Promise.resolve();
-  const slow = setInterval(() => {
+  const channels = setInterval(() => {
     census = channelCensus(supervisor).then(
       (c) => void (c.channels > s.peak.channels && (s.peak = c)),
       () => void (s.cliErrors += 1),
     );
-  }, 2000);
+  }, 5000);
   return {
     async stop() {
-      clearInterval(fast);
-      clearInterval(slow);
+      for (const t of [sessions, procs, channels]) clearInterval(t);
       await census;
       return s;
     },
@@ -98,11 +135,15 @@ export function startSampling(supervisor: AsteriskSupervisor, ivrCalls: () => nu
 }
 
 /** Waits until Asterisk has no channel left and Relais no session; resolves with what is left at the deadline. */
-export async function drained(supervisor: AsteriskSupervisor, ivrCalls: () => number, timeoutMs = 30_000): Promise<{ channels: number; ivrCalls: number }> {
+export async function drained(
+  supervisor: AsteriskSupervisor,
+  ivrCalls: () => number,
+  timeoutMs = 30_000,
+): Promise<{ channels: number; ivrCalls: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { channels } = await channelCensus(supervisor);
     if ((channels === 0 && ivrCalls() === 0) || Date.now() > deadline) return { channels, ivrCalls: ivrCalls() };
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }

@@ -51,19 +51,46 @@ export async function startLoad(spec: LoadSpec): Promise<RunningLoad> {
   writeFileSync(scenario, callerScenario(spec));
   const port = await freeUdpBlock(2);
   const mediaPort = await freeUdpBlock(4);
-  const calls = spec.level * spec.callsPerSlot;
+  const calls = Math.round(spec.level * spec.callsPerSlot);
   const expectedS = (spec.holdMs / 1000) * (spec.callsPerSlot + 1);
   const args = [
     `${spec.target.host}:${spec.target.port}`,
-    '-sf', scenario, '-s', '0184000000',
-    '-l', String(spec.level), '-r', rampRate(spec).toFixed(2), '-rp', '1000', '-m', String(calls),
-    '-p', String(port), '-cp', String(port + 1), '-mp', String(mediaPort),
+    '-sf',
+    scenario,
+    '-s',
+    '0184000000',
+    '-l',
+    String(spec.level),
+    '-r',
+    rampRate(spec).toFixed(2),
+    '-rp',
+    '1000',
+    '-m',
+    String(calls),
+    '-p',
+    String(port),
+    '-cp',
+    String(port + 1),
+    '-mp',
+    String(mediaPort),
     // An unanswered INVITE or a lost BYE fails its call instead of holding a slot.
-    '-recv_timeout', '10000', '-timeout', `${Math.ceil(expectedS * 2 + 60)}s`, '-timeout_error',
-    '-trace_stat', '-stf', join(dir, 'stat.csv'), '-fd', '1',
+    '-recv_timeout',
+    '10000',
+    '-timeout',
+    `${Math.ceil(expectedS * 2 + 60)}s`,
+    '-timeout_error',
+    '-trace_stat',
+    '-stf',
+    join(dir, 'stat.csv'),
+    '-fd',
+    '1',
     // sipp writes response times in batches of -rtt_freq and drops the last partial batch: 1 keeps them all.
-    '-trace_rtt', '-rtt_freq', '1',
-    '-trace_err', '-error_file', join(dir, 'errors.log'),
+    '-trace_rtt',
+    '-rtt_freq',
+    '1',
+    '-trace_err',
+    '-error_file',
+    join(dir, 'errors.log'),
     '-nostdin',
   ];
   const started = Date.now();
@@ -82,7 +109,12 @@ function readResults(dir: string, spawnError?: string): Omit<LoadResult, 'exitCo
   const stat = parseStat(join(dir, 'stat.csv'));
   const rtt = readdirSync(dir).find((f) => f.endsWith('_rtt.csv'));
   const errFile = join(dir, 'errors.log');
-  const errors = existsSync(errFile) ? readFileSync(errFile, 'utf8').split('\n').filter((l) => l.trim()).slice(0, 6) : [];
+  const errors = existsSync(errFile)
+    ? readFileSync(errFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(0, 6)
+    : [];
   if (spawnError) errors.unshift(spawnError);
   return { ...stat, answerMs: rtt ? parseRtt(join(dir, rtt)) : [], errors };
 }
@@ -90,7 +122,9 @@ function readResults(dir: string, spawnError?: string): Omit<LoadResult, 'exitCo
 /** sipp's -trace_stat file: `;`-separated, one row per second; counters ending in (C) are cumulative. */
 function parseStat(file: string): { successful: number; failed: number; maxConcurrent: number } {
   if (!existsSync(file)) return { successful: 0, failed: 0, maxConcurrent: 0 };
-  const [header, ...rows] = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  const [header, ...rows] = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   const cols = (header ?? '').split(';');
   const at = (name: string) => cols.indexOf(name);
   const table = rows.map((r) => r.split(';'));

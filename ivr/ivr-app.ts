@@ -92,7 +92,7 @@ export class IvrApp {
     }
     const now = this.deps.now();
     const session = this.newSession(channelId, callerNumber, now, initialState());
-    void session.start(this.deps.isOpen(now));
+    session.start(this.deps.isOpen(now));
   }
 
   private newSession(callId: string, callerNumber: string, startedAt: Date, state: CallState, agent?: { channelId: string; staffId: string; bridgeId: string }): CallSession {
@@ -125,7 +125,7 @@ export class IvrApp {
     const callers = channels.filter((c) => c.dialplan?.app_name === 'Stasis' && c.dialplan.app_data?.startsWith(`${this.deps.conn.app},${STASIS_ARG_INBOUND}`));
 
     for (const s of [...this.sessions.values()]) {
-      if (!live.has(s.callId)) s.end('caller gone while disconnected');
+      if (!live.has(s.callId)) s.end('caller gone while disconnected', { callerGone: true });
     }
     for (const c of callers) {
       const existing = this.sessions.get(c.id);

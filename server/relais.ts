@@ -63,8 +63,8 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   db.on('error', (err) => log.warn({ err: err.message }, 'postgres error'));
 
   const endpoint = ariEndpointOf(instance);
-  const conn = await AriConnection.create(endpoint, config.asterisk.ari.app, log);
-  const ari = ariActions(conn.client);
+  const conn = new AriConnection(endpoint, config.asterisk.ari.app, log);
+  const ari = ariActions(conn.http);
   const hours = { timezone: config.company.timezone, ...config.hours };
   const ivr = new IvrApp({
     conn,

@@ -9,10 +9,10 @@ import { createServer } from 'node:net';
 import { parse } from 'yaml';
 import pino from 'pino';
 import { Redis } from 'ioredis';
-import ariClient from 'ari-client';
 import { parseConfig, readEnvFile, type Config } from '../../config/load.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { ariActions, type AriActions } from '../../asterisk/ari-actions.ts';
+import { AriHttp } from '../../asterisk/ari-http.ts';
 import { ariEndpointOf } from '../../asterisk/supervisor.ts';
 import { startRelais, type Relais } from '../../server/relais.ts';
 
@@ -64,23 +64,28 @@ export async function startTestRelais(opts: { now?: Date; patch?: (c: ConfigInpu
   const log = pino({ level: process.env.RELAIS_TEST_LOG ?? 'silent' });
   let relais = await startRelais(config, { log, now: () => now });
   const endpoint = ariEndpointOf(relais.instance);
-  const client = await ariClient.connect(endpoint.url, endpoint.username, endpoint.password);
+  const http = new AriHttp(endpoint);
 
   return {
     config,
     get relais() {
       return relais;
     },
-    ari: ariActions(client),
+    ari: ariActions(http),
     sip: { host: '127.0.0.1', port: config.asterisk.sipPort },
     passwords,
     setNow: (d) => (now = d),
     async restart(meanwhile) {
       await relais.stop();
-      await meanwhile?.();
-      relais = await startRelais(config, { log, now: () => now });
+      try {
+        await meanwhile?.();
+      } finally {
+        // Even when the test failed meanwhile: the next tests need a running Relais.
+        relais = await startRelais(config, { log, now: () => now });
+      }
     },
     async stop() {
+      http.close();
       await relais.stop();
       await relais.supervisor.stop();
       rmSync(relais.instance.hostDirs.root, { recursive: true, force: true });

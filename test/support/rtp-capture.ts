@@ -59,8 +59,10 @@ export async function startCapture(opts: { ports: number[]; iface?: string }): P
   const file = join(dir, 'capture.pcap');
   const filter = `udp and (${opts.ports.map((p) => `port ${p}`).join(' or ')})`;
   // In immediate mode each ring-buffer slot holds a full snapshot: with -s 0 (up to lo's 64 KiB MTU)
-  // the default 2 MB ring has a few dozen slots and a burst of RTP is dropped by the kernel.
-  const child = spawn('tcpdump', ['-i', opts.iface ?? 'lo', '-U', '--immediate-mode', '-w', file, '-s', String(SNAPLEN), filter], {
+  // the default 2 MB ring has a few dozen slots and a burst of RTP is dropped by the kernel. A
+  // larger ring (-B, KiB) rides out moments when tcpdump is starved of CPU.
+  const args = ['-i', opts.iface ?? 'lo', '-U', '--immediate-mode', '-B', '32768', '-w', file, '-s', String(SNAPLEN), filter];
+  const child = spawn('tcpdump', args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -117,8 +117,10 @@ describe('extensions.conf', () => {
     expect(extens).toEqual(expect.arrayContaining(['s', '_X.', '_+X.']));
     for (const exten of extens) {
       const own = steps.filter((s) => s.exten === exten);
-      expect(own[0], exten).toMatchObject({ priority: '1', app: 'Stasis' });
-      expect(own[0]!.args.split(',')[0]).toBe(config.asterisk.ari.app);
+      // Answered at once by Asterisk, then straight into Relais' application.
+      expect(own[0], exten).toMatchObject({ priority: '1', app: 'Answer' });
+      expect(own[1], exten).toMatchObject({ priority: 'n', app: 'Stasis' });
+      expect(own[1]!.args.split(',')[0]).toBe(config.asterisk.ari.app);
       // The only jump stays inside the extension, to its own Hangup.
       for (const jump of own.filter((s) => s.app === 'GotoIf')) {
         const target = jump.args.split('?')[1]!;
