@@ -24,7 +24,6 @@ import { countLines, drained, machineBusyMs, nodeCpuMs, processCpuMs, startSampl
 import { judge, summarise, summaryLines, tableHeader, tableRow, type Flow, type LevelRun } from './report.ts';
 import { rampRate, startLoad, type RunningLoad } from './sipp-load.ts';
 
-// Steps of 100 where both flows reach their limits on a 2-core machine, so the ratio is not an artefact of coarse steps.
 // 50-call steps near this machine's ceiling (~450 to 500 calls on 2 cores), so the ratio is not an artefact of coarse steps.
 const DEFAULT_LEVELS = [50, 100, 200, 300, 350, 400, 450, 500, 550, 600, 700, 800];
 const QUICK_LEVELS = [20, 50];
