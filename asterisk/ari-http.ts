@@ -55,24 +55,28 @@ export class AriHttp {
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
     const what = `${method} ${url.pathname}`;
     return new Promise<T>((resolve, reject) => {
-      const req = http.request(url, { method, agent: this.agent, headers: { authorization: this.auth }, timeout: REQUEST_DEADLINE_MS }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new AsteriskError('ARI_ERR_REQUEST', `${what}: ${err.message}`, { cause: err })));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            try {
-              resolve((body ? JSON.parse(body) : undefined) as T);
-            } catch (err) {
-              reject(new AsteriskError('ARI_ERR_REQUEST', `${what}: invalid JSON from ARI`, { cause: err }));
+      const req = http.request(
+        url,
+        { method, agent: this.agent, headers: { authorization: this.auth }, timeout: REQUEST_DEADLINE_MS },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) => reject(new AsteriskError('ARI_ERR_REQUEST', `${what}: ${err.message}`, { cause: err })));
+          res.on('end', () => {
+            const body = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+              try {
+                resolve((body ? JSON.parse(body) : undefined) as T);
+              } catch (err) {
+                reject(new AsteriskError('ARI_ERR_REQUEST', `${what}: invalid JSON from ARI`, { cause: err }));
+              }
+              return;
             }
-            return;
-          }
-          reject(new AsteriskError(codeOf(status), `${what}: ${status} ${messageOf(body)}`));
-        });
-      });
+            reject(new AsteriskError(codeOf(status), `${what}: ${status} ${messageOf(body)}`));
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_DEADLINE_MS} ms`)));
       req.on('error', (err) => reject(new AsteriskError('ARI_ERR_REQUEST', `${what}: ${err.message}`, { cause: err })));
       req.end();

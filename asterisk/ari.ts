@@ -15,10 +15,14 @@ const channel = z.object({
   name: z.string(),
   state: z.string(),
   caller: z.object({ name: z.string(), number: z.string() }),
-  dialplan: z.object({ context: z.string(), exten: z.string(), app_name: z.string().optional(), app_data: z.string().optional() }).optional(),
+  dialplan: z
+    .object({ context: z.string(), exten: z.string(), app_name: z.string().optional(), app_data: z.string().optional() })
+    .optional(),
 });
 const playback = z.object({ playback: z.object({ id: z.string(), target_uri: z.string(), state: z.string() }) });
-const recording = z.object({ recording: z.object({ name: z.string(), state: z.string(), duration: z.number().optional(), cause: z.string().optional() }) });
+const recording = z.object({
+  recording: z.object({ name: z.string(), state: z.string(), duration: z.number().optional(), cause: z.string().optional() }),
+});
 
 /** The ARI events Relais reads, and the parts of them it reads. */
 const eventSchemas = {
@@ -164,7 +168,8 @@ export class AriConnection {
       this.log.warn({ type, issues: parsed.error.issues.slice(0, 3) }, 'ARI event of an unexpected shape: skipped');
       return;
     }
-    if (type === 'ApplicationReplaced') this.log.error({ app: this.app }, 'another process took the Stasis application: check the ARI lease');
+    if (type === 'ApplicationReplaced')
+      this.log.error({ app: this.app }, 'another process took the Stasis application: check the ARI lease');
     this.events.emit(type, parsed.data);
   }
 

@@ -54,9 +54,29 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 // -40 dB silence threshold is relative to the speech, then keep 100 ms either side.
 const SOX_OUTPUT = ['-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'wav'];
 const SOX_EFFECTS = [
-  'remix', '-', 'highpass', '100', 'rate', '-v', '8000', 'gain', '-n', '-3',
-  'silence', '1', '0.02', '-40d', 'reverse', 'silence', '1', '0.02', '-40d', 'reverse',
-  'pad', String(PAD_MS / 1000), String(PAD_MS / 1000),
+  'remix',
+  '-',
+  'highpass',
+  '100',
+  'rate',
+  '-v',
+  '8000',
+  'gain',
+  '-n',
+  '-3',
+  'silence',
+  '1',
+  '0.02',
+  '-40d',
+  'reverse',
+  'silence',
+  '1',
+  '0.02',
+  '-40d',
+  'reverse',
+  'pad',
+  String(PAD_MS / 1000),
+  String(PAD_MS / 1000),
 ];
 
 function espeakArgs(voice: string, speed: number, out: string): string[] {
@@ -137,14 +157,7 @@ export async function renderPrompts(
   }
 }
 
-async function render(
-  name: string,
-  source: PromptSource,
-  file: string,
-  work: string,
-  voice: string,
-  speed: number,
-): Promise<number> {
+async function render(name: string, source: PromptSource, file: string, work: string, voice: string, speed: number): Promise<number> {
   // Hidden, and not *.wav, so nothing that lists prompts picks it up half-written.
   const tmp = join(dirname(file), `.${name}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -160,7 +173,8 @@ async function render(
     const durationMs = wavDurationMs(await readFile(tmp));
     // Only the padding is left when everything was below the silence threshold.
     if (durationMs <= 2 * PAD_MS + 20) {
-      const [code, path] = 'text' in source ? (['PROMPT_ERR_SYNTHESIS', undefined] as const) : (['PROMPT_ERR_RECORDING', source.recording] as const);
+      const [code, path] =
+        'text' in source ? (['PROMPT_ERR_SYNTHESIS', undefined] as const) : (['PROMPT_ERR_RECORDING', source.recording] as const);
       throw new PromptError(code, name, 'the rendered prompt is silent', path);
     }
     await rename(tmp, file);
@@ -217,14 +231,16 @@ function toolVersion(tool: string): Promise<string> {
       fail(new Error(err.code === 'ENOENT' ? `${tool} is not installed (apt install espeak-ng sox libsox-fmt-all)` : err.message)),
     );
     // espeak-ng prints its data path after the version; only the version belongs in the cache key.
-    child.on('close', (code) => (code === 0 ? done(out.split(/\s+Data at:/)[0]!.trim()) : fail(new Error(`${tool} --version exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? done(out.split(/\s+Data at:/)[0]!.trim()) : fail(new Error(`${tool} --version exited with ${code}`)),
+    );
   });
 }
 
 /** Length of the data chunk of a PCM WAV, in ms. */
 function wavDurationMs(buf: Buffer): number {
   let byteRate = 0;
-  for (let at = 12; at + 8 <= buf.length; ) {
+  for (let at = 12; at + 8 <= buf.length;) {
     const id = buf.toString('ascii', at, at + 4);
     const size = buf.readUInt32LE(at + 4);
     if (id === 'fmt ') byteRate = buf.readUInt32LE(at + 16);

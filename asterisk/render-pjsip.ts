@@ -6,7 +6,10 @@ import { CONTEXT_STAFF, CONTEXT_TRUNK, TRUNK_ENDPOINT, staffEndpoints } from './
 export function renderPjsip(config: Config, extra: readonly ConfSection[] = []): string {
   const a = config.asterisk;
   const nat: ConfSection['entries'] = a.externalAddress
-    ? [['external_media_address', a.externalAddress], ['external_signaling_address', a.externalAddress]]
+    ? [
+        ['external_media_address', a.externalAddress],
+        ['external_signaling_address', a.externalAddress],
+      ]
     : [];
   const sections: ConfSection[] = [
     {
@@ -14,11 +17,22 @@ export function renderPjsip(config: Config, extra: readonly ConfSection[] = []):
       // Staff phones are found by their username first; whatever is left and comes from the
       // ISP's addresses is the trunk. Without this order an `identify` on a shared address
       // (loopback in the demo, a NAT in production) would swallow staff phones.
-      entries: [['type', 'global'], ['endpoint_identifier_order', 'username,ip'], ['user_agent', 'Relais']],
+      entries: [
+        ['type', 'global'],
+        ['endpoint_identifier_order', 'username,ip'],
+        ['user_agent', 'Relais'],
+      ],
     },
     { name: 'transport-udp', entries: [['type', 'transport'], ['protocol', 'udp'], ['bind', `${a.sipBind}:${a.sipPort}`], ...nat] },
     // The WebSocket transport rides on Asterisk's HTTP server (http.conf); its bind is unused.
-    { name: 'transport-ws', entries: [['type', 'transport'], ['protocol', 'ws'], ['bind', '0.0.0.0']] },
+    {
+      name: 'transport-ws',
+      entries: [
+        ['type', 'transport'],
+        ['protocol', 'ws'],
+        ['bind', '0.0.0.0'],
+      ],
+    },
     ...trunk(config),
     ...Object.entries(config.staff).flatMap(([id, s]) => staffPhones(id, s.name, s.extension, s.sipPassword)),
     ...extra,
@@ -26,21 +40,28 @@ export function renderPjsip(config: Config, extra: readonly ConfSection[] = []):
   return renderConf('SIP endpoints', sections);
 }
 
+/** An endpoint that takes calls like the ISP trunk: no authentication, the trunk's codecs. */
+export function trunkLikeEndpoint(config: Config, name: string, context: string): ConfSection {
+  return {
+    name,
+    entries: [
+      ['type', 'endpoint'],
+      ['context', context],
+      ['disallow', 'all'],
+      ...config.trunk.codecs.map((c) => ['allow', c] as const),
+      ['direct_media', false],
+      ['rtp_symmetric', true],
+      ['dtmf_mode', 'rfc4733'],
+      ['language', config.company.language],
+    ],
+  };
+}
+
 function trunk(config: Config): ConfSection[] {
   return [
     {
-      name: TRUNK_ENDPOINT,
+      ...trunkLikeEndpoint(config, TRUNK_ENDPOINT, CONTEXT_TRUNK),
       comment: 'The ISP: no authentication, no registration; recognised by its addresses below.',
-      entries: [
-        ['type', 'endpoint'],
-        ['context', CONTEXT_TRUNK],
-        ['disallow', 'all'],
-        ...config.trunk.codecs.map((c) => ['allow', c] as const),
-        ['direct_media', false],
-        ['rtp_symmetric', true],
-        ['dtmf_mode', 'rfc4733'],
-        ['language', config.company.language],
-      ],
     },
     {
       name: `${TRUNK_ENDPOINT}-identify`,
@@ -61,17 +82,42 @@ function staffPhones(id: string, name: string, extension: string, password: stri
   ] as const;
   const device = (endpoint: string, comment: string, media: ConfSection['entries']): ConfSection[] => [
     { name: endpoint, comment, entries: [...common, ['auth', endpoint], ['aors', endpoint], ...media] },
-    { name: endpoint, entries: [['type', 'auth'], ['auth_type', 'digest'], ['username', endpoint], ['password', password]] },
+    {
+      name: endpoint,
+      entries: [
+        ['type', 'auth'],
+        ['auth_type', 'digest'],
+        ['username', endpoint],
+        ['password', password],
+      ],
+    },
     // Several registrations per device (desk phone and mobile softphone): all of them ring.
-    { name: endpoint, entries: [['type', 'aor'], ['max_contacts', 5], ['remove_existing', true], ['qualify_frequency', 30]] },
+    {
+      name: endpoint,
+      entries: [
+        ['type', 'aor'],
+        ['max_contacts', 5],
+        ['remove_existing', true],
+        ['qualify_frequency', 30],
+      ],
+    },
   ];
   return [
     ...device(phone, `${name}: desk phone or softphone over UDP`, [
-      ['allow', 'g722'], ['allow', 'alaw'], ['allow', 'ulaw'], ['allow', 'opus'],
-      ['rtp_symmetric', true], ['force_rport', true], ['rewrite_contact', true], ['dtmf_mode', 'rfc4733'],
+      ['allow', 'g722'],
+      ['allow', 'alaw'],
+      ['allow', 'ulaw'],
+      ['allow', 'opus'],
+      ['rtp_symmetric', true],
+      ['force_rport', true],
+      ['rewrite_contact', true],
+      ['dtmf_mode', 'rfc4733'],
     ]),
     ...device(browser, `${name}: browser phone over WebSocket (WebRTC)`, [
-      ['allow', 'opus'], ['allow', 'ulaw'], ['webrtc', true], ['dtls_auto_generate_cert', true],
+      ['allow', 'opus'],
+      ['allow', 'ulaw'],
+      ['webrtc', true],
+      ['dtls_auto_generate_cert', true],
     ]),
   ];
 }

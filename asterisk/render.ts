@@ -22,7 +22,16 @@ export interface InstanceDirs {
 
 export function instanceDirs(root: string): InstanceDirs {
   const at = (sub: string) => `${root}/${sub}`;
-  return { root, etc: at('etc'), run: at('run'), spool: at('spool'), log: at('log'), lib: at('lib'), cache: at('cache'), sounds: at('sounds') };
+  return {
+    root,
+    etc: at('etc'),
+    run: at('run'),
+    spool: at('spool'),
+    log: at('log'),
+    lib: at('lib'),
+    cache: at('cache'),
+    sounds: at('sounds'),
+  };
 }
 
 /** Debian's paths for what the package installs (modules, sounds, music on hold). */
@@ -39,7 +48,7 @@ export interface RenderOptions {
 export function renderAsteriskFiles(config: Config, dirs: InstanceDirs, opts: RenderOptions = {}): Record<string, string> {
   const a = config.asterisk;
   return {
-    'asterisk.conf': renderConf('Asterisk core: this instance\'s own folders', [
+    'asterisk.conf': renderConf("Asterisk core: this instance's own folders", [
       {
         // No "(!)" after the name: Debian's stock file makes [directories] a template, which
         // Asterisk then silently ignores.
@@ -74,7 +83,13 @@ export function renderAsteriskFiles(config: Config, dirs: InstanceDirs, opts: Re
     'modules.conf': renderModules(),
     'logger.conf': renderConf('Logging', [
       { name: 'general', entries: [['dateformat', '%F %T.%3q']] },
-      { name: 'logfiles', entries: [['messages.log', 'notice,warning,error'], ['console', 'warning,error']] },
+      {
+        name: 'logfiles',
+        entries: [
+          ['messages.log', 'notice,warning,error'],
+          ['console', 'warning,error'],
+        ],
+      },
     ]),
     // Relais records every call step itself, in PostgreSQL.
     'cdr.conf': renderConf('Call detail records, disabled', [{ name: 'general', entries: [['enable', false]] }]),
@@ -94,15 +109,43 @@ export function renderAsteriskFiles(config: Config, dirs: InstanceDirs, opts: Re
       },
     ]),
     'ari.conf': renderConf('ARI: one authenticated user, Relais', [
-      { name: 'general', entries: [['enabled', true], ['pretty', false]] },
-      { name: a.ari.username, entries: [['type', 'user'], ['read_only', false], ['password', a.ari.password], ['password_format', 'plain']] },
+      {
+        name: 'general',
+        entries: [
+          ['enabled', true],
+          ['pretty', false],
+        ],
+      },
+      {
+        name: a.ari.username,
+        entries: [
+          ['type', 'user'],
+          ['read_only', false],
+          ['password', a.ari.password],
+          ['password_format', 'plain'],
+        ],
+      },
     ]),
     'rtp.conf': renderConf('RTP ports', [
-      { name: 'general', entries: [['rtpstart', a.rtpPorts.from], ['rtpend', a.rtpPorts.to], ['icesupport', true]] },
+      {
+        name: 'general',
+        entries: [
+          ['rtpstart', a.rtpPorts.from],
+          ['rtpend', a.rtpPorts.to],
+          ['icesupport', true],
+        ],
+      },
     ]),
-    'musiconhold.conf': renderConf('Music on hold: Debian\'s opsound collection', [
+    'musiconhold.conf': renderConf("Music on hold: Debian's opsound collection", [
       { name: 'general', entries: [] },
-      { name: 'default', entries: [['mode', 'files'], ['directory', `${DEBIAN_DATA}/moh`], ['sort', 'random']] },
+      {
+        name: 'default',
+        entries: [
+          ['mode', 'files'],
+          ['directory', `${DEBIAN_DATA}/moh`],
+          ['sort', 'random'],
+        ],
+      },
     ]),
     'indications.conf': renderConf('Tones callers hear: French ones', [
       { name: 'general', entries: [['country', 'fr']] },
@@ -133,29 +176,105 @@ const FRENCH_TONES: ConfSection['entries'] = [
  */
 const MODULES = [
   // timing, config storage, crypto
-  'res_timing_timerfd', 'res_websocket_client', 'res_sorcery_config', 'res_sorcery_memory', 'res_sorcery_memory_cache', 'res_sorcery_astdb', 'res_crypto', 'res_srtp',
+  'res_timing_timerfd',
+  'res_websocket_client',
+  'res_sorcery_config',
+  'res_sorcery_memory',
+  'res_sorcery_memory_cache',
+  'res_sorcery_astdb',
+  'res_crypto',
+  'res_srtp',
   // media
-  'res_rtp_asterisk', 'res_musiconhold', 'res_format_attr_opus',
-  'codec_alaw', 'codec_ulaw', 'codec_a_mu', 'codec_gsm', 'codec_g722', 'codec_opus_open_source', 'codec_resample',
-  'format_wav', 'format_gsm', 'format_pcm', 'format_sln', 'format_wav_gsm',
+  'res_rtp_asterisk',
+  'res_musiconhold',
+  'res_format_attr_opus',
+  'codec_alaw',
+  'codec_ulaw',
+  'codec_a_mu',
+  'codec_gsm',
+  'codec_g722',
+  'codec_opus_open_source',
+  'codec_resample',
+  'format_wav',
+  'format_gsm',
+  'format_pcm',
+  'format_sln',
+  'format_wav_gsm',
   // SIP
-  'res_pjproject', 'res_pjsip', 'res_pjsip_session', 'res_pjsip_sdp_rtp', 'res_pjsip_authenticator_digest',
-  'res_pjsip_outbound_authenticator_digest', 'res_pjsip_endpoint_identifier_user', 'res_pjsip_endpoint_identifier_ip',
-  'res_pjsip_registrar', 'res_pjsip_transport_websocket', 'res_http_websocket', 'res_pjsip_nat', 'res_pjsip_caller_id',
-  'res_pjsip_rfc3326', 'res_pjsip_dtmf_info', 'res_pjsip_acl', 'res_pjsip_refer', 'res_pjsip_pubsub', 'res_pjsip_outbound_publish', 'res_pjsip_exten_state',
-  'res_pjsip_dialog_info_body_generator', 'res_pjsip_pidf_body_generator', 'res_pjsip_header_funcs', 'res_pjsip_diversion',
-  'res_pjsip_path', 'res_pjsip_logger', 'res_pjsip_dlg_options', 'res_pjsip_empty_info', 'chan_pjsip',
+  'res_pjproject',
+  'res_pjsip',
+  'res_pjsip_session',
+  'res_pjsip_sdp_rtp',
+  'res_pjsip_authenticator_digest',
+  'res_pjsip_outbound_authenticator_digest',
+  'res_pjsip_endpoint_identifier_user',
+  'res_pjsip_endpoint_identifier_ip',
+  'res_pjsip_registrar',
+  'res_pjsip_transport_websocket',
+  'res_http_websocket',
+  'res_pjsip_nat',
+  'res_pjsip_caller_id',
+  'res_pjsip_rfc3326',
+  'res_pjsip_dtmf_info',
+  'res_pjsip_acl',
+  'res_pjsip_refer',
+  'res_pjsip_pubsub',
+  'res_pjsip_outbound_publish',
+  'res_pjsip_exten_state',
+  'res_pjsip_dialog_info_body_generator',
+  'res_pjsip_pidf_body_generator',
+  'res_pjsip_header_funcs',
+  'res_pjsip_diversion',
+  'res_pjsip_path',
+  'res_pjsip_logger',
+  'res_pjsip_dlg_options',
+  'res_pjsip_empty_info',
+  'chan_pjsip',
   // bridges
-  'bridge_simple', 'bridge_softmix', 'bridge_native_rtp', 'bridge_holding', 'bridge_builtin_features',
-  'bridge_builtin_interval_features', 'chan_bridge_media',
+  'bridge_simple',
+  'bridge_softmix',
+  'bridge_native_rtp',
+  'bridge_holding',
+  'bridge_builtin_features',
+  'bridge_builtin_interval_features',
+  'chan_bridge_media',
   // ARI / Stasis
-  'res_stasis', 'res_stasis_answer', 'res_stasis_playback', 'res_stasis_recording', 'res_stasis_snoop', 'res_stasis_device_state',
-  'app_stasis', 'res_ari', 'res_ari_model', 'res_ari_applications', 'res_ari_asterisk', 'res_ari_bridges', 'res_ari_channels',
-  'res_ari_device_states', 'res_ari_endpoints', 'res_ari_events', 'res_ari_playbacks', 'res_ari_recordings', 'res_ari_sounds',
+  'res_stasis',
+  'res_stasis_answer',
+  'res_stasis_playback',
+  'res_stasis_recording',
+  'res_stasis_snoop',
+  'res_stasis_device_state',
+  'app_stasis',
+  'res_ari',
+  'res_ari_model',
+  'res_ari_applications',
+  'res_ari_asterisk',
+  'res_ari_bridges',
+  'res_ari_channels',
+  'res_ari_device_states',
+  'res_ari_endpoints',
+  'res_ari_events',
+  'res_ari_playbacks',
+  'res_ari_recordings',
+  'res_ari_sounds',
   // dialplan
-  'pbx_config', 'app_dial', 'app_playback', 'app_echo', 'app_read', 'app_playtones', 'app_verbose',
-  'func_callerid', 'func_channel', 'func_strings', 'func_logic', 'func_cut', 'func_hangupcause',
-  'func_pjsip_endpoint', 'func_pjsip_contact', 'func_pjsip_aor',
+  'pbx_config',
+  'app_dial',
+  'app_playback',
+  'app_echo',
+  'app_read',
+  'app_playtones',
+  'app_verbose',
+  'func_callerid',
+  'func_channel',
+  'func_strings',
+  'func_logic',
+  'func_cut',
+  'func_hangupcause',
+  'func_pjsip_endpoint',
+  'func_pjsip_contact',
+  'func_pjsip_aor',
 ];
 
 function renderModules(): string {

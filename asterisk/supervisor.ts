@@ -156,7 +156,9 @@ export class AsteriskSupervisor {
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       child.once('error', reject);
       child.once('exit', (code) =>
-        code === 0 ? resolve(out) : reject(new AsteriskError('ARI_ERR_CLI', `asterisk -rx '${command}' exited with ${code}: ${out.trim()}`)),
+        code === 0
+          ? resolve(out)
+          : reject(new AsteriskError('ARI_ERR_CLI', `asterisk -rx '${command}' exited with ${code}: ${out.trim()}`)),
       );
     });
   }

@@ -5,6 +5,7 @@
  * any other caller from 127.0.0.1 is the ISP trunk and goes to Relais' ARI IVR.
  */
 import type { ConfSection } from '../asterisk/conf-file.ts';
+import { trunkLikeEndpoint } from '../asterisk/render-pjsip.ts';
 import type { Config } from '../config/load.ts';
 
 export const PLAIN_USER = 'plainivr';
@@ -49,18 +50,5 @@ export function plainIvrExtras(config: Config, sounds: string): { contexts: Conf
   ];
 
   // Benchmark callers: no authentication, found by their From user.
-  const endpoint = (name: string, context: string): ConfSection => ({
-    name,
-    entries: [
-      ['type', 'endpoint'],
-      ['context', context],
-      ['disallow', 'all'],
-      ...config.trunk.codecs.map((c) => ['allow', c] as const),
-      ['direct_media', false],
-      ['rtp_symmetric', true],
-      ['dtmf_mode', 'rfc4733'],
-      ['language', config.company.language],
-    ],
-  });
-  return { contexts, pjsip: [endpoint(PLAIN_USER, ENTRY)] };
+  return { contexts, pjsip: [trunkLikeEndpoint(config, PLAIN_USER, ENTRY)] };
 }

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeUdpBlock } from '../test/support/relais.ts';
+import { callerScenario } from '../test/support/sipp.ts';
 
 export interface LoadSpec {
   /** Where sipp's scenario and traces go (a folder per level). */
@@ -48,7 +49,7 @@ export const rampRate = (spec: Pick<LoadSpec, 'level' | 'holdMs'>) => (spec.leve
 export async function startLoad(spec: LoadSpec): Promise<RunningLoad> {
   const dir = mkdtempSync(join(spec.workDir, 'sipp-'));
   const scenario = join(dir, 'caller.xml');
-  writeFileSync(scenario, callerScenario(spec));
+  writeFileSync(scenario, benchCaller(spec));
   const port = await freeUdpBlock(2);
   const mediaPort = await freeUdpBlock(4);
   const calls = Math.round(spec.level * spec.callsPerSlot);
@@ -146,63 +147,10 @@ function parseRtt(file: string): number[] {
     .filter((n) => Number.isFinite(n));
 }
 
-function callerScenario(spec: LoadSpec): string {
-  const sdp = `v=0
-o=relais-bench 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio ${spec.sdpMediaPort} RTP/AVP 8 101
-a=rtpmap:8 PCMA/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-16
-a=sendrecv
-`;
-  // Anything else (a BYE from Asterisk during the pause, a 5xx) is an unexpected message: the call fails.
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="relais bench caller">
-<send retrans="500" start_rtd="invite"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:${spec.from}@[local_ip]:[local_port]>;tag=[pid]bench[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:${spec.from}@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp}
-]]></send>
-<recv response="100" optional="true"/>
-<recv response="180" optional="true"/>
-<recv response="183" optional="true"/>
-<recv response="200" rrs="true" rtd="invite"/>
-<send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<pause milliseconds="${spec.holdMs}"/>
-<send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<recv response="200"/>
-<ResponseTimeRepartition value="50, 100, 200, 500, 1000, 2000"/>
-</scenario>`;
+/** Anything but the expected messages (a BYE from Asterisk during the pause, a 5xx) fails the call. */
+function benchCaller(spec: LoadSpec): string {
+  return callerScenario(spec.from, [{ pause: spec.holdMs }, { hangup: true }], undefined, {
+    measureAnswer: true,
+    sdpMediaPort: spec.sdpMediaPort,
+  });
 }

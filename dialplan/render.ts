@@ -49,7 +49,14 @@ export function renderDialplan(config: Config, apologyPrompt: string, extraConte
   };
 
   return renderConf('Dialplan', [
-    { name: 'general', entries: [['static', true], ['writeprotect', true], ['clearglobalvars', true]] },
+    {
+      name: 'general',
+      entries: [
+        ['static', true],
+        ['writeprotect', true],
+        ['clearglobalvars', true],
+      ],
+    },
     trunk,
     staff,
     ...extraContexts,

@@ -67,7 +67,8 @@ export function initialState(): CallState {
 export function step(state: CallState, event: CallEvent, menu: MenuSettings): Transition {
   if (event.type === 'failure') {
     // A live conversation is never cut for a fault of ours: the caller and agent talk on.
-    if (state.phase === 'ended' || state.phase === 'talking' || (state.phase === 'farewell' && state.prompt === 'apology')) return stay(state);
+    if (state.phase === 'ended' || state.phase === 'talking' || (state.phase === 'farewell' && state.prompt === 'apology'))
+      return stay(state);
     return {
       state: { phase: 'farewell', prompt: 'apology' },
       effects: [{ kind: 'cancelDigitTimer' }, { kind: 'stopDialing' }, { kind: 'stopPrompt' }, play('apology', false)],

@@ -95,7 +95,13 @@ export class IvrApp {
     session.start(this.deps.isOpen(now));
   }
 
-  private newSession(callId: string, callerNumber: string, startedAt: Date, state: CallState, agent?: { channelId: string; staffId: string; bridgeId: string }): CallSession {
+  private newSession(
+    callId: string,
+    callerNumber: string,
+    startedAt: Date,
+    state: CallState,
+    agent?: { channelId: string; staffId: string; bridgeId: string },
+  ): CallSession {
     const session = new CallSession(this.sessionDeps, { callId, callerNumber, startedAt: startedAt.toISOString() }, state, agent);
     this.sessions.set(callId, session);
     return session;
@@ -122,7 +128,9 @@ export class IvrApp {
     const { ari, store, log } = this.deps;
     const channels = await ari.listChannels();
     const live = new Map(channels.map((c) => [c.id, c]));
-    const callers = channels.filter((c) => c.dialplan?.app_name === 'Stasis' && c.dialplan.app_data?.startsWith(`${this.deps.conn.app},${STASIS_ARG_INBOUND}`));
+    const callers = channels.filter(
+      (c) => c.dialplan?.app_name === 'Stasis' && c.dialplan.app_data?.startsWith(`${this.deps.conn.app},${STASIS_ARG_INBOUND}`),
+    );
 
     for (const s of [...this.sessions.values()]) {
       if (!live.has(s.callId)) s.end('caller gone while disconnected', { callerGone: true });

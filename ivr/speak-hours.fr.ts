@@ -37,7 +37,10 @@ export function describeOpeningHours(weekly: WeeklySchedule): string {
     else groups.push({ first: day, last: day, ranges, key });
     previous = day;
   }
-  return joinFr(groups.map((g) => `${spokenDays(g.first, g.last)}, ${joinFr(g.ranges.map(spokenRange), ' et ')}`), ', et ');
+  return joinFr(
+    groups.map((g) => `${spokenDays(g.first, g.last)}, ${joinFr(g.ranges.map(spokenRange), ' et ')}`),
+    ', et ',
+  );
 }
 
 function spokenDays(first: Weekday, last: Weekday): string {

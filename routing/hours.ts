@@ -31,9 +31,7 @@ export type BusinessHours = {
 /** Why the company is closed at an instant. */
 export type ClosedReason = 'holiday' | 'closed-day' | 'outside-hours';
 
-export type OpenStatus =
-  | { open: true; closesAt: Date }
-  | { open: false; reason: ClosedReason; holiday?: string; opensAt: Date | null };
+export type OpenStatus = { open: true; closesAt: Date } | { open: false; reason: ClosedReason; holiday?: string; opensAt: Date | null };
 
 /** How far ahead {@link nextOpening} looks before concluding the schedule never opens. */
 export const OPENING_HORIZON_DAYS = 400;

@@ -9,7 +9,9 @@ export async function checkHealth(checks: HealthChecks): Promise<{ ok: boolean; 
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       const up = await Promise.race([
-        Promise.resolve().then(check).catch(() => false),
+        Promise.resolve()
+          .then(check)
+          .catch(() => false),
         new Promise<boolean>((r) => setTimeout(() => r(false), CHECK_DEADLINE_MS).unref()),
       ]);
       return [name, up ? 'up' : 'down'] as const;

@@ -26,7 +26,9 @@ describe('a caller who presses 2 during the menu', () => {
   it('is put through to after-sales: the phone rings, answers, and both hear each other until the agent hangs up', async () => {
     const agent = await staffPhone(t, 'eleonore', 1000, [{ speak: true }, { pause: 5000 }, { hangup: true }]);
     const duringMenu = promptMs(t, 'greeting') + 1500;
-    const c = await caller(t, [{ pause: duringMenu }, { dtmf: '2' }, { speak: true }, { waitBye: true }], { alsoCapture: [agent.mediaPort] });
+    const c = await caller(t, [{ pause: duringMenu }, { dtmf: '2' }, { speak: true }, { waitBye: true }], {
+      alsoCapture: [agent.mediaPort],
+    });
     const result = await c.done;
 
     expect(result.code, result.errors).toBe(0);
@@ -43,7 +45,10 @@ describe('a caller who presses 2 during the menu', () => {
     const agent = await staffPhone(t, 'eleonore', 500, [{ waitBye: true }]);
     const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 1000 }, { dtmf: '2' }, { pause: 3000 }, { hangup: true }]);
     expect((await c.done).code).toBe(0);
-    const phoneResult = await Promise.race([agent.done, waitFor('agent leg ended', () => agent.messages().some((m) => m.startsWith('<BYE'))).then(() => null)]);
+    const phoneResult = await Promise.race([
+      agent.done,
+      waitFor('agent leg ended', () => agent.messages().some((m) => m.startsWith('<BYE'))).then(() => null),
+    ]);
     expect(phoneResult).toBeNull();
     await expectNothingLeft(t);
   });

@@ -67,7 +67,14 @@ describe('toll fraud and intrusions', () => {
   });
 
   it('a call from an address that is not the ISP is refused', async () => {
-    const peer = callRefused({ target: t.sip, dialled: '0612345678', from: '0612345678', port: await freeUdpBlock(2), mediaPort: await freeUdpBlock(4), bindIp: '127.0.0.2' });
+    const peer = callRefused({
+      target: t.sip,
+      dialled: '0612345678',
+      from: '0612345678',
+      port: await freeUdpBlock(2),
+      mediaPort: await freeUdpBlock(4),
+      bindIp: '127.0.0.2',
+    });
     const result = await peer.done;
     expect(result.code, result.errors).toBe(0);
     expect(result.messages.some((m) => /^<SIP\/2.0 (401|403)/.test(m))).toBe(true);

@@ -1,7 +1,17 @@
 /** Bad or missing input in the IVR, and callers hanging up at every moment: nothing may be left behind. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelais, type TestRelais } from '../support/relais.ts';
-import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, timesHeard, unplugPhones, waitFor } from '../support/calls.ts';
+import {
+  caller,
+  expectHeard,
+  expectNothingLeft,
+  invitesTo,
+  promptMs,
+  staffPhone,
+  timesHeard,
+  unplugPhones,
+  waitFor,
+} from '../support/calls.ts';
 
 let t: TestRelais;
 
@@ -19,7 +29,13 @@ describe('unknown digit or silence in the menu', () => {
   it('an unknown digit says so and replays the menu; then a valid digit routes', async () => {
     const eleonore = await staffPhone(t, 'eleonore', 200, [{ pause: 500 }, { hangup: true }]);
     const g = promptMs(t, 'greeting');
-    const c = await caller(t, [{ pause: g + 1000 }, { dtmf: '9' }, { pause: promptMs(t, 'invalid') + 1500 }, { dtmf: '2' }, { waitBye: true }]);
+    const c = await caller(t, [
+      { pause: g + 1000 },
+      { dtmf: '9' },
+      { pause: promptMs(t, 'invalid') + 1500 },
+      { dtmf: '2' },
+      { waitBye: true },
+    ]);
     const result = await c.done;
     expect(result.code, result.errors).toBe(0);
     expectHeard(c, 'invalid', t);
@@ -38,7 +54,14 @@ describe('unknown digit or silence in the menu', () => {
   });
 
   it('star and pound are unknown digits too', async () => {
-    const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 800 }, { dtmf: '*' }, { pause: promptMs(t, 'invalid') + 800 }, { dtmf: '#' }, { pause: promptMs(t, 'invalid') + 800 }, { hangup: true }]);
+    const c = await caller(t, [
+      { pause: promptMs(t, 'greeting') + 800 },
+      { dtmf: '*' },
+      { pause: promptMs(t, 'invalid') + 800 },
+      { dtmf: '#' },
+      { pause: promptMs(t, 'invalid') + 800 },
+      { hangup: true },
+    ]);
     expect((await c.done).code).toBe(0);
     expect(timesHeard(c, t, 'invalid')).toBe(2);
     await expectNothingLeft(t);

@@ -40,7 +40,9 @@ describe('Relais restarted during a call', () => {
 
   it('while talking to an agent: the conversation goes on, and a hang-up still ends both legs', async () => {
     const eleonore = await staffPhone(t, 'eleonore', 200, [{ pause: 5000 }, { hangup: true }]);
-    const c = await caller(t, [{ pause: inMenu() }, { dtmf: '2' }, { speak: true }, { waitBye: true }], { alsoCapture: [eleonore.mediaPort] });
+    const c = await caller(t, [{ pause: inMenu() }, { dtmf: '2' }, { speak: true }, { waitBye: true }], {
+      alsoCapture: [eleonore.mediaPort],
+    });
     await waitFor('caller and agent bridged', async () => (await t.ari.listBridges()).some((b) => b.channels.length === 2), 20_000);
     await t.restart();
     const result = await c.done;
@@ -125,7 +127,10 @@ describe('Asterisk crashing', () => {
       const res = await t.relais.http.inject({ method: 'GET', url: '/health' });
       return { status: res.statusCode, body: res.json() as { checks: Record<string, string> } };
     };
-    expect(await health()).toEqual({ status: 200, body: { status: 'ok', checks: { asterisk: 'up', ari: 'up', redis: 'up', postgres: 'up' } } });
+    expect(await health()).toEqual({
+      status: 200,
+      body: { status: 'ok', checks: { asterisk: 'up', ari: 'up', redis: 'up', postgres: 'up' } },
+    });
     const pid = t.relais.supervisor.runningPid()!;
     process.kill(pid, 'SIGKILL');
     await waitFor('health reports Asterisk down', async () => (await health()).body.checks.asterisk === 'down', 5_000);

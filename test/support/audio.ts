@@ -31,7 +31,7 @@ export function parseWav(buf: Buffer): Wav {
     throw new Error('not a RIFF/WAVE file');
   }
   let fmt: { format: number; channels: number; sampleRate: number; bits: number } | undefined;
-  for (let at = 12; at + 8 <= buf.length; ) {
+  for (let at = 12; at + 8 <= buf.length;) {
     const id = buf.toString('ascii', at, at + 4);
     const size = buf.readUInt32LE(at + 4);
     const body = at + 8;
@@ -43,7 +43,7 @@ export function parseWav(buf: Buffer): Wav {
     } else if (id === 'data') {
       if (!fmt) throw new Error('WAV data chunk before its fmt chunk');
       if (fmt.format !== 1 || fmt.bits !== 16) throw new Error(`WAV format ${fmt.format}/${fmt.bits}-bit: only 16-bit PCM is read`);
-      const frames = Math.floor((Math.min(size, buf.length - body) / 2) / fmt.channels);
+      const frames = Math.floor(Math.min(size, buf.length - body) / 2 / fmt.channels);
       const samples = new Float32Array(frames);
       for (let i = 0; i < frames; i++) {
         let sum = 0;
@@ -151,15 +151,14 @@ export function findPrompt(recording: Wav, prompt: Wav): PromptMatch {
  * (peak ≥ HEARD_PEAK); `coverage` is the share of the prompt's sound, in 100 ms blocks from the
  * found offset, that the recording really holds: assert it near 1 to prove a prompt was not cut.
  */
-export function heardPrompt(
-  recordingWav: Buffer,
-  promptWav: Buffer,
-): { heard: boolean; peak: number; offsetMs: number; coverage: number } {
+export function heardPrompt(recordingWav: Buffer, promptWav: Buffer): { heard: boolean; peak: number; offsetMs: number; coverage: number } {
   const recording = parseWav(recordingWav);
   const prompt = parseWav(promptWav);
   const { peak, offsetMs } = findPrompt(recording, prompt);
   const heard = peak >= HEARD_PEAK;
-  const coverage = heard ? blockCoverage(recording.samples, prompt.samples, Math.round((offsetMs * prompt.sampleRate) / 1000), prompt.sampleRate / 10) : 0;
+  const coverage = heard
+    ? blockCoverage(recording.samples, prompt.samples, Math.round((offsetMs * prompt.sampleRate) / 1000), prompt.sampleRate / 10)
+    : 0;
   return { heard, peak, offsetMs, coverage };
 }
 

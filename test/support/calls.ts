@@ -56,7 +56,12 @@ export async function unplugPhones(): Promise<void> {
 }
 
 /** A registered staff phone; resolves once Asterisk has its contact. */
-export async function staffPhone(t: TestRelais, staffId: string, answerAfterMs: number | null, steps: PeerStep[] = [{ waitBye: true }]): Promise<SippPhone> {
+export async function staffPhone(
+  t: TestRelais,
+  staffId: string,
+  answerAfterMs: number | null,
+  steps: PeerStep[] = [{ waitBye: true }],
+): Promise<SippPhone> {
   const p = phone({
     target: t.sip,
     user: staffId,

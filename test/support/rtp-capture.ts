@@ -138,7 +138,7 @@ export function parsePcap(buf: Buffer): RtpPacket[] {
   const linkType = u32(20) & 0xffff;
   if (!LINKS[linkType]) throw new Error(`pcap: link type ${linkType} is not read`);
   const out: RtpPacket[] = [];
-  for (let at = 24; at + 16 <= buf.length; ) {
+  for (let at = 24; at + 16 <= buf.length;) {
     const time = u32(at) + u32(at + 4) / fraction;
     const size = u32(at + 8);
     const truncated = size < u32(at + 12);

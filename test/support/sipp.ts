@@ -65,13 +65,11 @@ a=sendrecv
 
 /** Dialog headers of a request we send: as received in a dialog we placed, swapped in one we answered. */
 function dialogHeaders(role: 'uac' | 'uas'): string {
-  return role === 'uac'
-    ? '[last_From:]\n[last_To:]'
-    : 'From: [$local_party];tag=[pid]phone[call_number]\nTo: [$remote_party]';
+  return role === 'uac' ? '[last_From:]\n[last_To:]' : 'From: [$local_party];tag=[pid]phone[call_number]\nTo: [$remote_party]';
 }
 
 /** Writes the pcap of some digits for this call and returns its path. */
-type DtmfFiles = (digits: string) => string;
+export type DtmfFiles = (digits: string) => string;
 
 function stepXml(step: PeerStep, role: 'uac' | 'uas', dtmfFile: DtmfFiles): string {
   if ('pause' in step) return `<pause milliseconds="${step.pause}"/>`;
@@ -108,10 +106,19 @@ Content-Length: 0
 ]]></send>`;
 }
 
-function callerScenario(from: string, steps: PeerStep[], dtmfFile: DtmfFiles = noDtmf): string {
+export interface CallerScenarioOptions {
+  /** Time INVITE→200 OK with sipp's response-time measure (`-trace_rtt`), for benchmarks. */
+  measureAnswer?: boolean;
+  /** The RTP port offered in the SDP, when it is not sipp's own media port. */
+  sdpMediaPort?: number;
+}
+
+/** A call from the ISP trunk: INVITE to `[service]` from `from`, then the steps. */
+export function callerScenario(from: string, steps: PeerStep[], dtmfFile: DtmfFiles = noDtmf, opts: CallerScenarioOptions = {}): string {
+  const offer = opts.sdpMediaPort ? sdp.replace('[media_port]', String(opts.sdpMediaPort)) : sdp;
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="caller from the trunk">
-<send retrans="500"><![CDATA[
+<send retrans="500"${opts.measureAnswer ? ' start_rtd="invite"' : ''}><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:${from}@[local_ip]:[local_port]>;tag=[pid]caller[call_number]
@@ -123,12 +130,12 @@ Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
 
-${sdp}
+${offer}
 ]]></send>
 <recv response="100" optional="true"/>
 <recv response="180" optional="true"/>
 <recv response="183" optional="true"/>
-<recv response="200" rrs="true"/>
+<recv response="200" rrs="true"${opts.measureAnswer ? ' rtd="invite"' : ''}/>
 <send><![CDATA[
 ACK [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -141,10 +148,10 @@ Content-Length: 0
 
 ]]></send>
 ${steps.map((s) => stepXml(s, 'uac', dtmfFile)).join('\n')}
+${opts.measureAnswer ? '<ResponseTimeRepartition value="50, 100, 200, 500, 1000, 2000"/>' : ''}
 </scenario>`;
 }
 
-/** REGISTER with digest auth, then stay registered `lifetimeMs`; `expires` 0 removes the contact instead. */
 /** An INVITE that must be refused with a 4xx (unknown source, unknown number): ACK it and stop. */
 function refusedScenario(from: string): string {
   const ack = `<send><![CDATA[
@@ -170,6 +177,7 @@ ${ack}
   );
 }
 
+/** REGISTER with digest auth, then stay registered `lifetimeMs`; `expires` 0 removes the contact instead. */
 function registerScenario(lifetimeMs: number, expires = 600): string {
   const register = (cseq: number, auth: string) => `<send retrans="500"><![CDATA[
 REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
@@ -219,8 +227,8 @@ Contact: <sip:[local_ip]:[local_port]>
 Content-Length: 0
 
 ]]></send>`;
-  const cancelled = `<recv request="CANCEL"/>
-<send><![CDATA[
+  // CANCEL received: 200 to the CANCEL, 487 to the INVITE, then the caller's ACK.
+  const cancelReply = `<send><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
 [last_From:]
@@ -241,7 +249,8 @@ Content-Length: 0
 
 ]]></send>
 <recv request="ACK"/>`;
-  if (answerAfterMs === null) return `<?xml version="1.0" encoding="ISO-8859-1" ?><scenario name="phone that never answers">${ring}${cancelled}</scenario>`;
+  if (answerAfterMs === null)
+    return `<?xml version="1.0" encoding="ISO-8859-1" ?><scenario name="phone that never answers">${ring}<recv request="CANCEL"/>${cancelReply}</scenario>`;
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="phone that answers">
 ${ring}
@@ -264,16 +273,7 @@ ${sdp}
 ${steps.map((s) => stepXml(s, 'uas', dtmfFile)).join('\n')}
 <nop next="end"/>
 <label id="cancelled"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]phone[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
+${cancelReply}
 <label id="end"/>
 </scenario>`;
 }
@@ -298,7 +298,22 @@ function run(args: string[], dir: string, port: number, mediaPort: number): Sipp
   const errFile = join(dir, 'errors.log');
   const child: ChildProcess = spawn(
     'sipp',
-    [...args, '-p', String(port), '-mp', String(mediaPort), '-cp', String(port + 1), '-nostdin', '-trace_msg', '-message_file', msgFile, '-trace_err', '-error_file', errFile],
+    [
+      ...args,
+      '-p',
+      String(port),
+      '-mp',
+      String(mediaPort),
+      '-cp',
+      String(port + 1),
+      '-nostdin',
+      '-trace_msg',
+      '-message_file',
+      msgFile,
+      '-trace_err',
+      '-error_file',
+      errFile,
+    ],
     { stdio: 'ignore' },
   );
   const messages = () => (existsSync(msgFile) ? parseMessages(readFileSync(msgFile, 'utf8')) : []);
@@ -310,11 +325,30 @@ function run(args: string[], dir: string, port: number, mediaPort: number): Sipp
 }
 
 /** A call from the ISP: INVITE to `dialled`, then the steps. */
-export function callIn(opts: { target: Target; dialled: string; from: string; port: number; mediaPort: number; steps: PeerStep[]; timeoutMs?: number }): SippPeer {
+export function callIn(opts: {
+  target: Target;
+  dialled: string;
+  from: string;
+  port: number;
+  mediaPort: number;
+  steps: PeerStep[];
+  timeoutMs?: number;
+}): SippPeer {
   const dir = mkdtempSync(join(tmpdir(), 'relais-sipp-'));
   writeFileSync(join(dir, 'caller.xml'), callerScenario(opts.from, opts.steps, dtmfFiles(dir)));
   return run(
-    [`${opts.target.host}:${opts.target.port}`, '-sf', join(dir, 'caller.xml'), '-s', opts.dialled, '-m', '1', '-timeout', `${Math.ceil((opts.timeoutMs ?? 60_000) / 1000)}s`, '-timeout_error'],
+    [
+      `${opts.target.host}:${opts.target.port}`,
+      '-sf',
+      join(dir, 'caller.xml'),
+      '-s',
+      opts.dialled,
+      '-m',
+      '1',
+      '-timeout',
+      `${Math.ceil((opts.timeoutMs ?? 60_000) / 1000)}s`,
+      '-timeout_error',
+    ],
     dir,
     opts.port,
     opts.mediaPort,
@@ -322,11 +356,35 @@ export function callIn(opts: { target: Target; dialled: string; from: string; po
 }
 
 /** An INVITE from `bindIp` that Asterisk must refuse (succeeds only on a 401, 403 or 404). */
-export function callRefused(opts: { target: Target; dialled: string; from: string; port: number; mediaPort: number; bindIp?: string }): SippPeer {
+export function callRefused(opts: {
+  target: Target;
+  dialled: string;
+  from: string;
+  port: number;
+  mediaPort: number;
+  bindIp?: string;
+}): SippPeer {
   const dir = mkdtempSync(join(tmpdir(), 'relais-sipp-'));
   writeFileSync(join(dir, 'refused.xml'), refusedScenario(opts.from));
   const bind = opts.bindIp ? ['-i', opts.bindIp] : [];
-  return run([`${opts.target.host}:${opts.target.port}`, '-sf', join(dir, 'refused.xml'), '-s', opts.dialled, '-m', '1', ...bind, '-timeout', '20s', '-timeout_error'], dir, opts.port, opts.mediaPort);
+  return run(
+    [
+      `${opts.target.host}:${opts.target.port}`,
+      '-sf',
+      join(dir, 'refused.xml'),
+      '-s',
+      opts.dialled,
+      '-m',
+      '1',
+      ...bind,
+      '-timeout',
+      '20s',
+      '-timeout_error',
+    ],
+    dir,
+    opts.port,
+    opts.mediaPort,
+  );
 }
 
 /**
@@ -349,7 +407,12 @@ export function phone(opts: {
   writeFileSync(join(dir, 'unregister.xml'), registerScenario(0, 0));
   const auth = ['-s', opts.user, '-au', opts.user, '-ap', opts.password, '-m', '1'];
   const target = `${opts.target.host}:${opts.target.port}`;
-  const peer = run([target, '-sf', join(dir, 'register.xml'), '-oocsf', join(dir, 'call.xml'), ...auth, '-aa'], dir, opts.port, opts.mediaPort);
+  const peer = run(
+    [target, '-sf', join(dir, 'register.xml'), '-oocsf', join(dir, 'call.xml'), ...auth, '-aa'],
+    dir,
+    opts.port,
+    opts.mediaPort,
+  );
   return {
     ...peer,
     // Unplugged phones stay "online" in Asterisk until their registration expires: remove it,
@@ -357,7 +420,12 @@ export function phone(opts: {
     async unregister() {
       peer.kill();
       await peer.done;
-      const r = await run([target, '-sf', join(dir, 'unregister.xml'), ...auth], mkdtempSync(join(tmpdir(), 'relais-sipp-')), opts.port, opts.mediaPort + 2).done;
+      const r = await run(
+        [target, '-sf', join(dir, 'unregister.xml'), ...auth],
+        mkdtempSync(join(tmpdir(), 'relais-sipp-')),
+        opts.port,
+        opts.mediaPort + 2,
+      ).done;
       if (r.code !== 0) throw new Error(`unregistering ${opts.user} failed: ${r.errors}`);
     },
   };

@@ -45,8 +45,7 @@ const failure: CallEvent = { type: 'failure' };
 const agentConnected: CallEvent = { type: 'agentConnected' };
 const teamUnanswered: CallEvent = { type: 'teamUnanswered' };
 
-const plays = (effects: readonly Effect[]) =>
-  effects.filter((e): e is Extract<Effect, { kind: 'play' }> => e.kind === 'play');
+const plays = (effects: readonly Effect[]) => effects.filter((e): e is Extract<Effect, { kind: 'play' }> => e.kind === 'play');
 const kinds = (effects: readonly Effect[]) => effects.map((e) => e.kind);
 
 /** Through the greeting into the menu, with the menu prompt playing. */

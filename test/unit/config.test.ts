@@ -146,7 +146,7 @@ describe('refused configurations', () => {
     expect(err.problems).toHaveLength(1);
   });
 
-  it('a staff id that would collide with Relais\' own SIP objects', () => {
+  it("a staff id that would collide with Relais' own SIP objects", () => {
     for (const id of ['trunk', 'transport-udp', 'gary-webrtc']) {
       const err = refused((c) => {
         c.staff[id] = { name: 'X', extension: '299', sipPassword: { env: 'RELAIS_SIP_PASSWORD_GARY' } };

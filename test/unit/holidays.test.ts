@@ -50,7 +50,9 @@ describe('publicHolidays', () => {
 
   it('follows Easter for the movable feasts', () => {
     const dates = (year: number) => publicHolidays(year, 'FR').map((h) => `${h.date} ${h.name}`);
-    expect(dates(2025)).toEqual(expect.arrayContaining(['2025-04-21 Lundi de Pâques', '2025-05-29 Ascension', '2025-06-09 Lundi de Pentecôte']));
+    expect(dates(2025)).toEqual(
+      expect.arrayContaining(['2025-04-21 Lundi de Pâques', '2025-05-29 Ascension', '2025-06-09 Lundi de Pentecôte']),
+    );
     // Ascension on 1 May: both holidays are listed, same date.
     expect(dates(2008).filter((d) => d.startsWith('2008-05-01'))).toEqual(['2008-05-01 Fête du Travail', '2008-05-01 Ascension']);
   });

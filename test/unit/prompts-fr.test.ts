@@ -33,17 +33,22 @@ beforeAll(() => {
 describe('promptSources for the demo configuration', () => {
   it('has a source for every prompt the call flow can play', () => {
     const expected: PromptId[] = [
-      'greeting', 'menu', 'invalid', 'closed', 'noAnswer', 'apology',
-      connectingPrompt('sales'), connectingPrompt('after-sales'), connectingPrompt('technical'),
+      'greeting',
+      'menu',
+      'invalid',
+      'closed',
+      'noAnswer',
+      'apology',
+      connectingPrompt('sales'),
+      connectingPrompt('after-sales'),
+      connectingPrompt('technical'),
     ];
     expect(Object.keys(sources).sort()).toEqual([...expected].sort());
   });
 
   it('lists the three teams in the menu, each with its digit, in digit order', () => {
     const menu = textOf(sources.menu);
-    expect(menu).toBe(
-      'Pour le service commercial, tapez 1. Pour le service après-vente, tapez 2. Pour le support technique, tapez 3.',
-    );
+    expect(menu).toBe('Pour le service commercial, tapez 1. Pour le service après-vente, tapez 2. Pour le support technique, tapez 3.');
     const at = ['tapez 1', 'tapez 2', 'tapez 3'].map((s) => menu.indexOf(s));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);

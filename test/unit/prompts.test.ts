@@ -15,7 +15,7 @@ function wavFormat(buf: Buffer) {
   expect(buf.toString('ascii', 0, 4)).toBe('RIFF');
   expect(buf.toString('ascii', 8, 12)).toBe('WAVE');
   const out = { format: 0, channels: 0, sampleRate: 0, bits: 0, dataBytes: -1 };
-  for (let at = 12; at + 8 <= buf.length; ) {
+  for (let at = 12; at + 8 <= buf.length;) {
     const id = buf.toString('ascii', at, at + 4);
     const size = buf.readUInt32LE(at + 4);
     if (id === 'fmt ') {
@@ -47,7 +47,10 @@ describe('renderPrompts', () => {
   it('synthesises French text as 8 kHz mono 16-bit PCM WAV, trimmed and normalised', async () => {
     const out = await renderPrompts({ greeting: { text: GREETING }, closed: { text: CLOSED } }, dir);
     expect(Object.keys(out).sort()).toEqual(['closed', 'greeting']);
-    for (const [name, text] of [['greeting', GREETING], ['closed', CLOSED]] as const) {
+    for (const [name, text] of [
+      ['greeting', GREETING],
+      ['closed', CLOSED],
+    ] as const) {
       const { file, durationMs } = out[name]!;
       expect(file).toBe(join(dir, `${name}.wav`));
       const buf = await readFile(file);
@@ -126,9 +129,10 @@ describe('renderPrompts', () => {
   });
 
   it('reports a failed synthesis with PROMPT_ERR_SYNTHESIS and keeps the prompts that did render', async () => {
-    await expect(
-      renderPrompts({ greeting: { text: GREETING }, closed: { text: CLOSED } }, dir, { voice: 'zz' }),
-    ).rejects.toMatchObject({ code: 'PROMPT_ERR_SYNTHESIS', message: expect.stringContaining('voice') });
+    await expect(renderPrompts({ greeting: { text: GREETING }, closed: { text: CLOSED } }, dir, { voice: 'zz' })).rejects.toMatchObject({
+      code: 'PROMPT_ERR_SYNTHESIS',
+      message: expect.stringContaining('voice'),
+    });
 
     const silent = join(dir, 'silent.wav');
     execFileSync('sox', ['-n', '-r', '8000', '-c', '1', silent, 'trim', '0', '1']);

@@ -140,7 +140,11 @@ describe('extensions.conf', () => {
   it('staff has exactly one extension per staff member, dialling both of their endpoints', () => {
     const steps = dialplanSteps(only(conf('extensions.conf'), 'staff'));
     const extens = [...new Set(steps.map((s) => s.exten))].sort();
-    expect(extens).toEqual(Object.values(config.staff).map((s) => s.extension).sort());
+    expect(extens).toEqual(
+      Object.values(config.staff)
+        .map((s) => s.extension)
+        .sort(),
+    );
     expect(extens.filter((e) => e.startsWith('_'))).toEqual([]);
 
     for (const [id, member] of Object.entries(config.staff)) {
@@ -270,8 +274,29 @@ describe('config text can never inject Asterisk config', () => {
   });
 
   it('renderConf writes ordinary values as they are', () => {
-    expect(parseConf(renderConf('test', [{ name: 's', entries: [['a', 'x=y,z'], ['b', true], ['c', 5]] }]))).toEqual([
-      { name: 's', suffix: '', entries: [['a', 'x=y,z'], ['b', 'yes'], ['c', '5']] },
+    expect(
+      parseConf(
+        renderConf('test', [
+          {
+            name: 's',
+            entries: [
+              ['a', 'x=y,z'],
+              ['b', true],
+              ['c', 5],
+            ],
+          },
+        ]),
+      ),
+    ).toEqual([
+      {
+        name: 's',
+        suffix: '',
+        entries: [
+          ['a', 'x=y,z'],
+          ['b', 'yes'],
+          ['c', '5'],
+        ],
+      },
     ]);
   });
 

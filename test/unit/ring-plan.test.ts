@@ -16,9 +16,7 @@ const seconds = (waves: { seconds: number }[]) => waves.map((w) => w.seconds);
 
 describe('ringall', () => {
   it('rings every free member at once, for the team timeout', () => {
-    expect(ringPlan(team('ringall', 15, 60), [free('a'), free('b'), free('c')])).toEqual([
-      { members: ['a', 'b', 'c'], seconds: 60 },
-    ]);
+    expect(ringPlan(team('ringall', 15, 60), [free('a'), free('b'), free('c')])).toEqual([{ members: ['a', 'b', 'c'], seconds: 60 }]);
   });
 
   it('skips unreachable and busy members', () => {

@@ -4,7 +4,16 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav, heardPrompt, parseWav } from '../support/audio.ts';
-import { alawToLinear, parsePcap, rtpAudio, rtpDtmf, speechWav, startCapture, ulawToLinear, type RtpPacket } from '../support/rtp-capture.ts';
+import {
+  alawToLinear,
+  parsePcap,
+  rtpAudio,
+  rtpDtmf,
+  speechWav,
+  startCapture,
+  ulawToLinear,
+  type RtpPacket,
+} from '../support/rtp-capture.ts';
 import { callIn, SPEECH_PCAP } from '../support/sipp.ts';
 
 const RATE = 8000;
@@ -98,8 +107,15 @@ describe('G.711 decoders', () => {
 
   it('agree with sox on all 256 codes', () => {
     const codes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-    for (const [encoding, decode] of [['a-law', alawToLinear], ['u-law', ulawToLinear]] as const) {
-      const pcm = execFileSync('sox', ['-t', 'raw', '-r', '8000', '-e', encoding, '-b', '8', '-c', '1', '-', '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-L', '-'], { input: codes });
+    for (const [encoding, decode] of [
+      ['a-law', alawToLinear],
+      ['u-law', ulawToLinear],
+    ] as const) {
+      const pcm = execFileSync(
+        'sox',
+        ['-t', 'raw', '-r', '8000', '-e', encoding, '-b', '8', '-c', '1', '-', '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-L', '-'],
+        { input: codes },
+      );
       const expected = Array.from({ length: 256 }, (_, i) => pcm.readInt16LE(2 * i));
       expect(Array.from(codes, decode)).toEqual(expected);
     }
@@ -119,13 +135,24 @@ describe('parsePcap', () => {
   it('reads the same packets in big-endian, ns, Linux cooked v1/v2 and raw IPv4 files', () => {
     const view = (buf: Buffer) => parsePcap(buf).map((p) => ({ ...p, payload: p.payload.toString('base64') }));
     const reference = view(speech);
-    for (const [bigEndian, nanos, linkType] of [[true, false, 1], [false, true, 113], [true, true, 276], [false, false, 101], [true, false, 228]] as const) {
+    for (const [bigEndian, nanos, linkType] of [
+      [true, false, 1],
+      [false, true, 113],
+      [true, true, 276],
+      [false, false, 101],
+      [true, false, 228],
+    ] as const) {
       expect(view(rewritePcap(speech, { bigEndian, nanos, linkType })), `${bigEndian}/${nanos}/${linkType}`).toEqual(reference);
     }
   });
 
   it("decodes sip-tester's RFC 2833 captures to their digit", () => {
-    for (const [name, digit] of [...'0123456789'].map((d) => [d, d]).concat([['star', '*'], ['pound', '#']])) {
+    for (const [name, digit] of [...'0123456789']
+      .map((d) => [d, d])
+      .concat([
+        ['star', '*'],
+        ['pound', '#'],
+      ])) {
       expect(rtpDtmf(parsePcap(readFileSync(`${PCAPS}/dtmf_2833_${name}.pcap`)))).toBe(digit);
     }
   });
@@ -133,12 +160,28 @@ describe('parsePcap', () => {
 
 describe('rtpAudio', () => {
   it('restarts the timeline at the arrival time when a source restarts its timestamps', () => {
-    const frame = (i: number, time: number, timestamp: number): RtpPacket =>
-      ({ time, srcPort: 1, dstPort: 2, payloadType: 8, seq: i, timestamp, ssrc: 9, marker: false, payload: Buffer.alloc(FRAME, 0xaa) });
-    const packets = [0, 1, 2].map((i) => frame(i, 100 + i * 0.02, 500_000 + i * FRAME)).concat([3, 4].map((i) => frame(i, 100.5 + i * 0.02, i * FRAME)));
+    const frame = (i: number, time: number, timestamp: number): RtpPacket => ({
+      time,
+      srcPort: 1,
+      dstPort: 2,
+      payloadType: 8,
+      seq: i,
+      timestamp,
+      ssrc: 9,
+      marker: false,
+      payload: Buffer.alloc(FRAME, 0xaa),
+    });
+    const packets = [0, 1, 2]
+      .map((i) => frame(i, 100 + i * 0.02, 500_000 + i * FRAME))
+      .concat([3, 4].map((i) => frame(i, 100.5 + i * 0.02, i * FRAME)));
     const samples = parseWav(rtpAudio(packets)).samples;
     const loud = [...samples].map((s, i) => (s !== 0 ? i : -1)).filter((i) => i >= 0);
-    expect([loud[0], loud[3 * FRAME - 1], loud[3 * FRAME], loud.at(-1)]).toEqual([0, 3 * FRAME - 1, 4000 + 3 * FRAME, 4000 + 5 * FRAME - 1]);
+    expect([loud[0], loud[3 * FRAME - 1], loud[3 * FRAME], loud.at(-1)]).toEqual([
+      0,
+      3 * FRAME - 1,
+      4000 + 3 * FRAME,
+      4000 + 5 * FRAME - 1,
+    ]);
   });
 });
 
@@ -152,7 +195,7 @@ function rewritePcap(src: Buffer, o: { bigEndian: boolean; nanos: boolean; linkT
   };
   const version = o.bigEndian ? [0, 2, 0, 4] : [2, 0, 4, 0];
   const parts = [u32(o.nanos ? 0xa1b23c4d : 0xa1b2c3d4), Buffer.from(version), u32(0), u32(0), u32(65535), u32(o.linkType)];
-  for (let at = 24; at + 16 <= src.length; ) {
+  for (let at = 24; at + 16 <= src.length;) {
     const size = src.readUInt32LE(at + 8);
     const ethernet = src.subarray(at + 16, at + 16 + 14);
     const ip = src.subarray(at + 16 + 14, at + 16 + size);
@@ -191,7 +234,11 @@ describe('startCapture on loopback', () => {
       const coded = g711(first, 'a-law');
       const frames = Array.from({ length: 40 }, (_, i) => {
         const ts = 2 ** 32 - 800 + (i < 20 ? i : i + 10) * FRAME;
-        return rtp({ pt: 8, seq: 65530 + i, ts, ssrc: 1, marker: i === 0 || i === 20 }, coded.subarray(i * FRAME, (i + 1) * FRAME), i === 10);
+        return rtp(
+          { pt: 8, seq: 65530 + i, ts, ssrc: 1, marker: i === 0 || i === 20 },
+          coded.subarray(i * FRAME, (i + 1) * FRAME),
+          i === 10,
+        );
       });
       [frames[3], frames[4]] = [frames[4]!, frames[3]!];
       const startedAt = performance.now();
@@ -202,11 +249,13 @@ describe('startCapture on loopback', () => {
       await sleep(1300 - (performance.now() - startedAt));
       const coded2 = g711(second, 'a-law');
       secondAtMs = performance.now() - startedAt;
-      for (let i = 0; i < 20; i++) await send(a, rtp({ pt: 8, seq: 1000 + i, ts: 90_000 + i * FRAME, ssrc: 2 }, coded2.subarray(i * FRAME, (i + 1) * FRAME)), portB);
+      for (let i = 0; i < 20; i++)
+        await send(a, rtp({ pt: 8, seq: 1000 + i, ts: 90_000 + i * FRAME, ssrc: 2 }, coded2.subarray(i * FRAME, (i + 1) * FRAME)), portB);
 
       // B → A: µ-law, plus an RTCP sender report and a SIP request that must be skipped.
       const coded3 = g711(back, 'u-law');
-      for (let i = 0; i < 10; i++) await send(b, rtp({ pt: 0, seq: i, ts: i * FRAME, ssrc: 3 }, coded3.subarray(i * FRAME, (i + 1) * FRAME)), portA);
+      for (let i = 0; i < 10; i++)
+        await send(b, rtp({ pt: 0, seq: i, ts: i * FRAME, ssrc: 3 }, coded3.subarray(i * FRAME, (i + 1) * FRAME)), portA);
       await send(b, Buffer.from([0x80, 200, 0, 6, ...new Array(24).fill(0)]), portA);
       await send(b, Buffer.from(`OPTIONS sip:relais@127.0.0.1:${portA} SIP/2.0\r\nContent-Length: 0\r\n\r\n`), portA);
     } finally {
@@ -242,7 +291,28 @@ describe('startCapture on loopback', () => {
     const base = await freeUdpRun(12);
     const [uacSip, uacMedia, uasSip, uasMedia] = [base, base + 2, base + 6, base + 8];
     const capture = await startCapture({ ports: [uacSip, uacMedia, uasSip, uasMedia] });
-    const uas = spawn('sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(uasSip), '-cp', String(uasSip + 1), '-mp', String(uasMedia), '-rtp_echo', '-m', '1', '-nostdin', '-timeout', '20s'], { stdio: 'ignore' });
+    const uas = spawn(
+      'sipp',
+      [
+        '-sn',
+        'uas',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uasSip),
+        '-cp',
+        String(uasSip + 1),
+        '-mp',
+        String(uasMedia),
+        '-rtp_echo',
+        '-m',
+        '1',
+        '-nostdin',
+        '-timeout',
+        '20s',
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       const deadline = Date.now() + 5000;
       // Calling before the UAS has bound its port would earn an ICMP refusal, not a retransmission.
