@@ -3,16 +3,12 @@
  * configuration, spare ports, own secrets and Redis prefix, a pinned clock inside opening hours)
  * plus the plain-dialplan baseline rendered into the same Asterisk. `stop()` leaves nothing behind.
  */
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import { parse } from 'yaml';
+import { copyFileSync, existsSync } from 'node:fs';
 import pino from 'pino';
-import { Redis } from 'ioredis';
-import { parseConfig, readEnvFile, type Config } from '../config/load.ts';
-import type { ConfigInput } from '../config/schema.ts';
+import type { Config } from '../config/load.ts';
 import { instanceFor } from '../asterisk/instance.ts';
 import { startRelais, type Relais } from '../server/relais.ts';
-import { CHROOT, OPEN_TIME, freeTcpPort, freeUdpBlock } from '../test/support/relais.ts';
+import { OPEN_TIME, isolatedConfig, removeIsolated } from '../test/support/relais.ts';
 import { plainIvrExtras } from './plain-ivr.ts';
 
 /**
@@ -42,24 +38,8 @@ export interface BenchRelais {
 }
 
 export async function startBenchRelais(opts: { logLevel: string; logFile: string }): Promise<BenchRelais> {
-  const raw = parse(readFileSync(new URL('../config/iseedor.yaml', import.meta.url), 'utf8')) as ConfigInput;
-  const tag = randomBytes(3).toString('hex');
-  raw.asterisk = {
-    ...raw.asterisk,
-    chroot: CHROOT,
-    instance: `bench-${tag}`,
-    sipPort: await freeUdpBlock(2),
-    httpPort: await freeTcpPort(),
-    rtpPorts: RTP_PORTS,
-  };
-  raw.server = { host: '127.0.0.1', port: await freeTcpPort() };
-  raw.redis = { url: 'redis://127.0.0.1:6379', prefix: `relais-bench-${tag}` };
-  const env: Record<string, string> = {
-    RELAIS_ARI_PASSWORD: `ari-${tag}`,
-    RELAIS_DATABASE_URL: databaseUrl(),
-    ...Object.fromEntries(Object.keys(raw.staff).map((id) => [`RELAIS_SIP_PASSWORD_${id.toUpperCase()}`, `pw-${id}-${tag}`])),
-  };
-  const config = parseConfig(raw, env);
+  const isolated = await isolatedConfig({ name: 'bench', rtpPorts: RTP_PORTS });
+  const { config } = isolated;
 
   let counts: LogCounts = { warn: 0, error: 0, samples: [] };
   const log = pino(
@@ -101,14 +81,9 @@ export async function startBenchRelais(opts: { logLevel: string; logFile: string
     },
     async stop(keepLogsIn) {
       await relais.stop();
-      await relais.supervisor.stop();
       const messages = `${relais.instance.hostDirs.log}/messages.log`;
       if (keepLogsIn && existsSync(messages)) copyFileSync(messages, `${keepLogsIn}/asterisk-messages.log`);
-      rmSync(relais.instance.hostDirs.root, { recursive: true, force: true });
-      const redis = new Redis(config.redis.url);
-      const keys = await redis.keys(`${config.redis.prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      await removeIsolated(relais, isolated);
       log.flush();
     },
   };
@@ -119,12 +94,4 @@ function describe(args: unknown[]): string {
   const msg = typeof first === 'string' ? first : typeof second === 'string' ? second : '';
   const err = (first as { err?: { message?: string; code?: string } } | undefined)?.err;
   return err ? `${msg}: ${err.code ?? ''} ${err.message ?? ''}`.trim() : msg;
-}
-
-function databaseUrl(): string {
-  if (process.env.RELAIS_DATABASE_URL) return process.env.RELAIS_DATABASE_URL;
-  const file = `${process.env.RELAIS_HOME ?? '/var/lib/relais'}/secrets.env`;
-  const url = existsSync(file) ? readEnvFile(file).RELAIS_DATABASE_URL : undefined;
-  if (!url) throw new Error(`no RELAIS_DATABASE_URL in the environment or ${file}: run scripts/setup.sh first`);
-  return url;
 }

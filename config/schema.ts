@@ -61,6 +61,8 @@ const staffMember = (resolve: SecretResolver) =>
     extension: z.string().regex(/^\d{2,6}$/, '2 to 6 digits'),
     /** SIP password of this person's phones (desk/softphone over UDP, browser over WebSocket). */
     sipPassword: secret(resolve),
+    /** How many chats this person takes at once (a call is always one at a time). */
+    chatCapacity: z.number().int().min(0).max(20).default(3),
   });
 
 /** A prompt is synthesised from text, or is a file the company recorded (any format sox reads). */
@@ -85,6 +87,13 @@ const team = z.strictObject({
   members: z.array(id).min(1),
   /** Replaces "Nous vous mettons en relation avec <spokenName>". */
   connectingPrompt: prompt.optional(),
+  /** Time after each interaction before the agent is offered the next one. */
+  wrapUpSeconds: z.number().int().min(0).max(600).default(15),
+  /**
+   * Where waiting interactions go when nobody of this team is logged in, or (with
+   * `afterSeconds`) when they have waited that long.
+   */
+  overflow: z.strictObject({ to: id, afterSeconds: wholeSeconds(3600).optional() }).optional(),
 });
 
 const digit = z.string().regex(/^[0-9]$/, 'one digit, 0 to 9');
@@ -149,11 +158,22 @@ export const buildConfigSchema = (resolve: SecretResolver) =>
       teams: z.record(id, team),
       menu,
       prompts: z.partialRecord(z.enum(promptNames), prompt).default({}),
+      routing: z
+        .strictObject({
+          /** Offers missed in a row before an agent is paused automatically. */
+          autoPauseAfterMissed: z.number().int().min(1).max(20).default(3),
+          /** "Answered within N seconds", for the service level. */
+          serviceLevelSeconds: wholeSeconds(600).default(20),
+        })
+        .default({ autoPauseAfterMissed: 3, serviceLevelSeconds: 20 }),
       trunk,
       asterisk: asterisk(resolve),
-      server: z
-        .strictObject({ host: z.string().default('127.0.0.1'), port: port.default(8080) })
-        .default({ host: '127.0.0.1', port: 8080 }),
+      server: z.strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: port.default(8080),
+        /** Bearer token of the administration API (presence, statistics); the console brings staff logins. */
+        apiToken: secret(resolve),
+      }),
       redis: z
         .strictObject({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().default('relais') })
         .default({ url: 'redis://127.0.0.1:6379', prefix: 'relais' }),
@@ -183,6 +203,13 @@ function checkReferences(c: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): v
     t.members.forEach((m, i) => {
       if (!cfg.staff[m]) ctx.addIssue({ code: 'custom', path: ['teams', teamId, 'members', i], message: `unknown staff member "${m}"` });
     });
+  }
+  for (const [teamId, t] of Object.entries(cfg.teams)) {
+    if (t.overflow && !cfg.teams[t.overflow.to]) {
+      ctx.addIssue({ code: 'custom', path: ['teams', teamId, 'overflow', 'to'], message: `unknown team "${t.overflow.to}"` });
+    }
+    if (t.overflow?.to === teamId)
+      ctx.addIssue({ code: 'custom', path: ['teams', teamId, 'overflow', 'to'], message: 'a team cannot overflow to itself' });
   }
   for (const [d, teamId] of Object.entries(cfg.menu.options)) {
     if (!cfg.teams[teamId]) ctx.addIssue({ code: 'custom', path: ['menu', 'options', d], message: `unknown team "${teamId}"` });

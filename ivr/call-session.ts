@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AriActions } from '../asterisk/ari-actions.ts';
 import type { TeamState } from '../routing/team-state.ts';
 import { step, resume, type CallEvent, type CallState, type Effect, type MenuSettings, type PromptId } from './call-flow.ts';
 import type { CallRecord, CallStore } from './call-store.ts';

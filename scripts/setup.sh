@@ -130,13 +130,14 @@ if ! redis_ping; then
     install -d -o redis -g redis -m 2775 /run/redis
     install -d -o redis -g adm -m 2750 /var/log/redis
     redis_log=/var/log/redis/redis-server.log
+    # Append-only file: queues, callbacks and the routing journal survive a Redis restart.
     (cd / && runuser -u redis -- redis-server /etc/redis/redis.conf --daemonize yes --supervised no \
-      --bind 127.0.0.1 --port 6379) >/dev/null 2>&1 {lock_fd}>&- || true
+      --bind 127.0.0.1 --port 6379 --appendonly yes) >/dev/null 2>&1 {lock_fd}>&- || true
   else
     redis_dir=${RELAIS_HOME:-${XDG_STATE_HOME:-$HOME/.local/state}/relais}/redis
     mkdir -p "$redis_dir"
     redis_log=$redis_dir/redis.log
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$redis_dir" \
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --appendonly yes --dir "$redis_dir" \
       --logfile "$redis_log" --pidfile "$redis_dir/redis.pid" >/dev/null 2>&1 {lock_fd}>&- || true
   fi
   wait_for 15 redis_ping || fail_with_log "Redis did not answer on 127.0.0.1:6379 within 15 s" "$redis_log"

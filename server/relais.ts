@@ -21,7 +21,16 @@ import { promptSources } from '../ivr/prompts.fr.ts';
 import type { TeamToDial } from '../ivr/team-dialer.ts';
 import { isOpen } from '../routing/hours.ts';
 import { TeamState } from '../routing/team-state.ts';
+import { migrate } from '../db/migrate.ts';
+import { RoutingCore } from '../routing/core.ts';
+import { RoutingJournal } from '../routing/journal.ts';
+import { routingSettings } from '../routing/settings.ts';
+import { RoutingStore } from '../routing/store.ts';
+import { registerErrorHandler } from './api-errors.ts';
+import { requireToken } from './auth.ts';
 import { registerHealth } from './health.ts';
+import { registerRoutingRoutes } from './routes/routing.ts';
+import { registerStatsRoutes } from './routes/stats.ts';
 
 export interface RelaisOptions {
   log: Logger;
@@ -38,6 +47,7 @@ export interface Relais {
   supervisor: AsteriskSupervisor;
   http: FastifyInstance;
   ivr: IvrApp;
+  routing: RoutingCore;
   /** True while this process owns the Asterisk application and is connected to it. */
   readonly owner: boolean;
   /** Stops Relais. Asterisk keeps running, with its calls, for the next start to adopt. */
@@ -61,6 +71,22 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const db = new pg.Pool({ connectionString: config.postgres.url, max: 4 });
   db.on('error', (err) => log.warn({ err: err.message }, 'postgres error'));
+  const applied = await migrate(db);
+  if (applied.length) log.info({ applied }, 'database migrated');
+
+  const routing = new RoutingCore(
+    new RoutingStore(redis, config.redis.prefix),
+    routingSettings(config),
+    () => now().getTime(),
+    log.child({ room: 'routing' }),
+  );
+  const journal = new RoutingJournal(redis, db, log.child({ room: 'journal' }), { prefix: config.redis.prefix });
+  await journal.start();
+  const sweepWarning = throttled(log, 30_000);
+  const sweeper = setInterval(
+    () => routing.sweep().catch((err) => sweepWarning({ err: (err as Error).message }, 'routing sweep failed')),
+    1000,
+  );
 
   const endpoint = ariEndpointOf(instance);
   const conn = new AriConnection(endpoint, config.asterisk.ari.app, log);
@@ -90,6 +116,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
 
   const http: FastifyInstance = Fastify({
     loggerInstance: log.child({ room: 'http' }) as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
     // Health probes every few seconds would drown the call logs.
     logController: new LogController({ disableRequestLogging: (req) => req.url === '/health' }),
   });
@@ -100,6 +127,12 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     redis: async () => (await redis.ping()) === 'PONG',
     postgres: async () => (await db.query('select 1 as ok')).rows[0]?.ok === 1,
   });
+  registerErrorHandler(http);
+  await http.register(async (api) => {
+    api.addHook('preHandler', requireToken(config.server.apiToken));
+    registerRoutingRoutes(api, config, routing);
+    registerStatsRoutes(api, config, db, now);
+  });
   await http.listen({ host: config.server.host, port: config.server.port });
 
   return {
@@ -108,18 +141,31 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     supervisor,
     http,
     ivr,
+    routing,
     get owner() {
       return lease.owned && conn.connected;
     },
     async stop() {
+      clearInterval(sweeper);
       supervisor.unwatch();
       await http.close();
       ivr.detach();
       conn.close();
       await lease.release();
+      await journal.stop();
       redis.disconnect();
       await db.end();
     },
+  };
+}
+
+/** A logger call that speaks at most once per period: an outage is one line, not one a second. */
+function throttled(log: Logger, periodMs: number): (obj: object, msg: string) => void {
+  let last = 0;
+  return (obj, msg) => {
+    if (Date.now() - last < periodMs) return;
+    last = Date.now();
+    log.warn(obj, msg);
   };
 }
 

@@ -4,12 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { readFileSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { parse } from 'yaml';
 import pino from 'pino';
 import { Redis } from 'ioredis';
-import { parseConfig, readEnvFile, type Config } from '../../config/load.ts';
+import { parseConfig, type Config } from '../../config/load.ts';
+import { freshSchema, type FreshSchema } from './pg.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { ariActions, type AriActions } from '../../asterisk/ari-actions.ts';
 import { AriHttp } from '../../asterisk/ari-http.ts';
@@ -17,7 +18,9 @@ import { ariEndpointOf } from '../../asterisk/supervisor.ts';
 import { startRelais, type Relais } from '../../server/relais.ts';
 
 export const CHROOT = process.env.RELAIS_ASTERISK_CHROOT ?? '/opt/relais/asterisk';
-const RELAIS_HOME = process.env.RELAIS_HOME ?? '/var/lib/relais';
+
+/** The administration API's bearer token in tests. */
+export const API_TOKEN = 'test-api-token-0123456789';
 
 /** A Tuesday, 10:00 in Paris: open. */
 export const OPEN_TIME = new Date('2026-11-24T09:00:00Z');
@@ -37,29 +40,64 @@ export interface TestRelais {
   stop(): Promise<void>;
 }
 
-export async function startTestRelais(opts: { now?: Date; patch?: (c: ConfigInput) => void } = {}): Promise<TestRelais> {
+/** What a test or benchmark Relais is made of: the demo configuration on spare ports, with its own secrets. */
+export interface IsolatedConfig {
+  config: Config;
+  /** Its own PostgreSQL schema, dropped by removeIsolated(). */
+  database: FreshSchema;
+  tag: string;
+  passwords: Record<string, string>;
+}
+
+/**
+ * The ISeedOr demo configuration with its own Asterisk instance, spare ports, Redis key prefix and
+ * known secrets, so several run side by side on one machine.
+ */
+export async function isolatedConfig(opts: {
+  name: string;
+  rtpPorts?: { from: number; to: number };
+  patch?: (c: ConfigInput) => void;
+}): Promise<IsolatedConfig> {
   const raw = parse(readFileSync(new URL('../../config/iseedor.yaml', import.meta.url), 'utf8')) as ConfigInput;
   const tag = randomBytes(3).toString('hex');
-  const rtp = await freeUdpBlock(100);
+  const rtp = opts.rtpPorts ?? (await freeUdpBlock(100).then((from) => ({ from, to: from + 99 })));
   raw.asterisk = {
     ...raw.asterisk,
     chroot: CHROOT,
-    instance: `t-${tag}`,
+    instance: `${opts.name}-${tag}`,
     sipPort: await freeUdpBlock(2),
     httpPort: await freeTcpPort(),
-    rtpPorts: { from: rtp, to: rtp + 99 },
+    rtpPorts: rtp,
   };
-  raw.server = { host: '127.0.0.1', port: await freeTcpPort() };
-  raw.redis = { url: 'redis://127.0.0.1:6379', prefix: `relais-test-${tag}` };
+  raw.server = { host: '127.0.0.1', port: await freeTcpPort(), apiToken: { env: 'RELAIS_API_TOKEN' } };
+  raw.redis = { url: 'redis://127.0.0.1:6379', prefix: `relais-${opts.name}-${tag}` };
   opts.patch?.(raw);
 
   const passwords = Object.fromEntries(Object.keys(raw.staff).map((id) => [id, `pw-${id}-${tag}`]));
+  const database = await freshSchema();
   const env: Record<string, string> = {
     RELAIS_ARI_PASSWORD: `ari-${tag}`,
-    RELAIS_DATABASE_URL: databaseUrl(),
+    RELAIS_API_TOKEN: API_TOKEN,
+    RELAIS_DATABASE_URL: database.url,
     ...Object.fromEntries(Object.keys(passwords).map((id) => [`RELAIS_SIP_PASSWORD_${id.toUpperCase()}`, passwords[id]!])),
   };
-  const config = parseConfig(raw, env);
+  return { config: parseConfig(raw, env), tag, passwords, database };
+}
+
+/** Stops Asterisk and removes what a test Relais left: its instance folder, Redis keys and schema. */
+export async function removeIsolated(relais: Relais, { config, database }: IsolatedConfig): Promise<void> {
+  await relais.supervisor.stop();
+  rmSync(relais.instance.hostDirs.root, { recursive: true, force: true });
+  const redis = new Redis(config.redis.url);
+  const keys = await redis.keys(`${config.redis.prefix}:*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await database.drop();
+}
+
+export async function startTestRelais(opts: { now?: Date; patch?: (c: ConfigInput) => void } = {}): Promise<TestRelais> {
+  const isolated = await isolatedConfig({ name: 't', patch: opts.patch });
+  const { config, passwords } = isolated;
   let now = opts.now ?? OPEN_TIME;
   const log = pino({ level: process.env.RELAIS_TEST_LOG ?? 'silent' });
   let relais = await startRelais(config, { log, now: () => now });
@@ -87,22 +125,9 @@ export async function startTestRelais(opts: { now?: Date; patch?: (c: ConfigInpu
     async stop() {
       http.close();
       await relais.stop();
-      await relais.supervisor.stop();
-      rmSync(relais.instance.hostDirs.root, { recursive: true, force: true });
-      const redis = new Redis(config.redis.url);
-      const keys = await redis.keys(`${config.redis.prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      await removeIsolated(relais, isolated);
     },
   };
-}
-
-function databaseUrl(): string {
-  if (process.env.RELAIS_DATABASE_URL) return process.env.RELAIS_DATABASE_URL;
-  const file = `${RELAIS_HOME}/secrets.env`;
-  const url = existsSync(file) ? readEnvFile(file).RELAIS_DATABASE_URL : undefined;
-  if (!url) throw new Error(`no RELAIS_DATABASE_URL in the environment or ${file}: run scripts/setup.sh first`);
-  return url;
 }
 
 export function freeTcpPort(): Promise<number> {

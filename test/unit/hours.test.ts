@@ -22,9 +22,9 @@ const paris = (over: Partial<BusinessHours> = {}): BusinessHours =>
 const at = (iso: string) => new Date(iso);
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-// The type must take the config as the schema and the loader produce it (the loader's is deep-readonly).
-const fromParsed = (c: ParsedConfig): BusinessHours => ({ timezone: c.company.timezone, ...c.hours });
-const fromLoaded = (c: Config): BusinessHours => ({ timezone: c.company.timezone, ...c.hours });
+// Compile-time check: the type takes the config as the schema and the loader produce it (the loader's is deep-readonly).
+export const fromParsed = (c: ParsedConfig): BusinessHours => ({ timezone: c.company.timezone, ...c.hours });
+export const fromLoaded = (c: Config): BusinessHours => ({ timezone: c.company.timezone, ...c.hours });
 
 describe('openStatus on an ordinary week (Paris, CEST = UTC+2)', () => {
   // Wednesday 10 June 2026.

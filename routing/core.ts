@@ -1,0 +1,351 @@
+/**
+ * The routing core: one for every channel. Interactions wait in team queues (premium first, then
+ * in order of arrival); agents are offered them by their team's strategy, with a timeout; a missed
+ * offer goes to the next agent, and an agent who misses too many in a row is paused. Every step is
+ * journaled for statistics; every decision is published to the channels as an event.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Agent, Capacity, Channel, Interaction, Presence, Priority, TeamRouting } from './model.ts';
+import { answering, estimateWaitMinutes, planOffers, queueScore, slotOf, staffed } from './planner.ts';
+import type { RoutingBatch, RoutingStore } from './store.ts';
+
+export interface TeamSettings extends TeamRouting {
+  overflow?: { to: string; afterSeconds?: number };
+}
+
+export interface RoutingSettings {
+  teams: Readonly<Record<string, TeamSettings>>;
+  capacity: (agentId: string) => Capacity;
+  autoPauseAfterMissed: number;
+  /** Average handling time assumed until a team has history. */
+  defaultHandleSeconds?: number;
+}
+
+export interface NewInteraction {
+  id?: string;
+  channel: Channel;
+  team: string;
+  priority?: Priority;
+  /** Keeps an earlier place in the queue (a caller who asked to be called back). */
+  enqueuedAt?: number;
+  meta?: Record<string, string>;
+}
+
+/** How many waiting interactions a dispatch looks at: enough to find one per free agent. */
+const PLAN_WINDOW = 200;
+
+export class RoutingCore {
+  private readonly teamsOf = new Map<string, string[]>();
+
+  constructor(
+    private readonly store: RoutingStore,
+    private readonly settings: RoutingSettings,
+    private readonly now: () => number,
+    private readonly log: Logger,
+  ) {
+    for (const t of Object.values(settings.teams)) for (const m of t.members) this.teamsOf.set(m, [...(this.teamsOf.get(m) ?? []), t.id]);
+  }
+
+  interaction(id: string): Promise<Interaction | undefined> {
+    return this.store.interaction(id);
+  }
+
+  async agent(id: string): Promise<Agent> {
+    const [a] = await this.store.agents([id], this.now());
+    return a!;
+  }
+
+  /** Puts an interaction in its team's queue (or its overflow team's, when nobody is logged in). */
+  enqueue(input: NewInteraction): Promise<Interaction> {
+    return this.store.withLock(async () => {
+      // Idempotent: a retried request or a replay after a reconnection must not reset an offer.
+      const existing = input.id ? await this.store.interaction(input.id) : undefined;
+      if (existing) return existing;
+      const now = this.now();
+      let team = this.team(input.team);
+      const ix: Interaction = {
+        id: input.id ?? randomUUID(),
+        channel: input.channel,
+        team: team.id,
+        priority: input.priority ?? 'normal',
+        enqueuedAt: input.enqueuedAt ?? now,
+        state: 'queued',
+        tried: [],
+        meta: input.meta ?? {},
+      };
+      const b = this.store.batch().journal({ at: now, step: 'queued', interaction: ix });
+      if (team.overflow && staffed(await this.store.agents(team.members, now)) === 0) {
+        team = this.team(team.overflow.to);
+        b.journal({ at: now, step: 'overflowed', interaction: ix, data: { to: team.id, why: 'nobody logged in' } });
+        Object.assign(ix, { team: team.id, overflowed: true });
+      }
+      await b
+        .saveInteraction(ix)
+        .enqueue(team.id, ix.id, queueScore(ix.priority, ix.enqueuedAt))
+        .emit({ type: 'queue', team: team.id })
+        .commit();
+      await this.dispatchLocked([team.id]);
+      return ix;
+    });
+  }
+
+  /** An agent answered the offer. False when too late (another agent took it, or it ended). */
+  accept(interactionId: string, agentId: string, offerId: string): Promise<boolean> {
+    return this.store.withLock(async () => {
+      const now = this.now();
+      const ix = await this.store.interaction(interactionId);
+      const offer = ix?.offer;
+      if (!ix || ix.state !== 'offered' || offer?.id !== offerId || !offer.agents.includes(agentId)) return false;
+      const agents = await this.store.agents(offer.agents, now);
+      const b = this.store.batch();
+      for (const a of agents) {
+        a.offered = a.offered.filter((id) => id !== ix.id);
+        if (a.id === agentId) Object.assign(a, { missed: 0, active: { ...a.active, [ix.channel]: (a.active[ix.channel] ?? 0) + 1 } });
+        b.saveAgent(a);
+      }
+      const others = offer.agents.filter((id) => id !== agentId);
+      Object.assign(ix, { state: 'assigned', agent: agentId, acceptedAt: now, offer: undefined });
+      b.saveInteraction(ix).offerExpires(ix.id, undefined).lastAnswered(ix.team, agentId);
+      b.journal({ at: now, step: 'accepted', interaction: ix, agent: agentId }).emit({ type: 'assigned', interaction: ix, agent: agentId });
+      if (others.length) b.emit({ type: 'offerCancelled', offer, agents: others, reason: 'taken' });
+      await b.commit();
+      // The others are free again, and the one who took it may still have room (chats beside a call).
+      await this.dispatchLocked(this.teamsOfAgents(offer.agents));
+      return true;
+    });
+  }
+
+  /** The agent did not take the offer: missed (no answer in time) or declined (rejected it). */
+  decline(interactionId: string, agentId: string, offerId: string, how: 'missed' | 'declined'): Promise<void> {
+    return this.store.withLock(() => this.declineLocked(interactionId, [agentId], offerId, how));
+  }
+
+  /** The conversation is over: the agent wraps up, then is offered the next interaction. */
+  finish(interactionId: string): Promise<void> {
+    return this.store.withLock(async () => {
+      const now = this.now();
+      const ix = await this.store.interaction(interactionId);
+      if (!ix) return;
+      if (ix.state !== 'assigned' || !ix.agent) return this.abandonLocked(ix);
+      const team = this.team(ix.team);
+      const [agent] = await this.store.agents([ix.agent], now);
+      const b = this.store.batch();
+      agent!.active = { ...agent!.active, [ix.channel]: Math.max(0, (agent!.active[ix.channel] ?? 0) - 1) };
+      // Wrap-up follows a conversation; a chat ending among others does not stop the agent.
+      if (agent!.presence === 'available' && team.wrapUpSeconds > 0 && slotOf(ix.channel) === 'voice') {
+        Object.assign(agent!, { presence: 'wrapup', since: now, wrapUntil: now + team.wrapUpSeconds * 1000 });
+        b.wrapUpEnds(agent!.id, agent!.wrapUntil);
+      } else agent!.idleSince = now;
+      const handled = (now - (ix.acceptedAt ?? now)) / 1000;
+      const previous = (await this.store.averageHandleSeconds(ix.team)) ?? handled;
+      b.saveAgent(agent!)
+        .averageHandleSeconds(ix.team, 0.8 * previous + 0.2 * handled)
+        .deleteInteraction(ix.id);
+      await b
+        .journal({ at: now, step: 'ended', interaction: ix, agent: ix.agent, data: { handledSeconds: handled } })
+        .emit({ type: 'presence', agent })
+        .commit();
+      await this.dispatchLocked(this.teamsOf.get(agent!.id) ?? []);
+    });
+  }
+
+  /** The customer left before an agent took the interaction (or it is withdrawn). */
+  abandon(interactionId: string): Promise<void> {
+    return this.store.withLock(async () => {
+      const ix = await this.store.interaction(interactionId);
+      if (ix?.state === 'assigned') throw new Error(`interaction ${interactionId} is with an agent: finish it instead`);
+      if (ix) await this.abandonLocked(ix);
+    });
+  }
+
+  /** Presence from the API, a feature code or the console. Offers in progress are withdrawn when leaving. */
+  async setPresence(agentId: string, presence: Exclude<Presence, 'wrapup'>, reason?: string): Promise<Agent> {
+    this.teamsOfAgents([agentId]); // throws on an unknown agent
+    return this.store.withLock(async () => {
+      const now = this.now();
+      const [agent] = await this.store.agents([agentId], now);
+      const wasFree = agent!.presence === 'available';
+      Object.assign(agent!, { presence, reason: presence === 'paused' ? reason : undefined, since: now, wrapUntil: undefined });
+      if (presence === 'available' && !wasFree) Object.assign(agent!, { idleSince: now, missed: 0 });
+      // Saved before the offers are withdrawn: their re-dispatch must not hand them straight back to
+      // an agent who is leaving (they would stay paused or offline with a phone ringing).
+      await this.store.batch().saveAgent(agent!).wrapUpEnds(agentId, undefined).commit();
+      if (presence !== 'available')
+        for (const id of agent!.offered) {
+          const ix = await this.store.interaction(id);
+          if (ix?.offer) await this.declineLocked(id, [agentId], ix.offer.id, 'declined');
+        }
+      const [a] = await this.store.agents([agentId], now);
+      await this.store.batch().emit({ type: 'presence', agent: a }).commit();
+      await this.dispatchLocked(this.teamsOf.get(agentId) ?? []);
+      return a!;
+    });
+  }
+
+  /** Where an interaction stands: 1 = next; 0 = being offered; and the estimated wait. */
+  async position(interactionId: string): Promise<{ position: number; estimatedMinutes: number } | undefined> {
+    const ix = await this.store.interaction(interactionId);
+    if (!ix || ix.state === 'assigned') return undefined;
+    const team = this.team(ix.team);
+    const rank = ix.state === 'offered' ? -1 : await this.store.rank(ix.team, ix.id);
+    if (rank === undefined) return undefined;
+    const working = answering(await this.store.agents(team.members, this.now()));
+    const aht = (await this.store.averageHandleSeconds(ix.team)) ?? this.settings.defaultHandleSeconds ?? 180;
+    return { position: rank + 1, estimatedMinutes: estimateWaitMinutes(rank + 1, aht, working) };
+  }
+
+  /** A team's queue and agents now, for supervisors. */
+  async teamSnapshot(teamId: string): Promise<{ team: string; waiting: number; oldestEnqueuedAt: number | null; agents: Agent[] }> {
+    const team = this.team(teamId);
+    // Premium callers are ahead in the queue: the longest waiting one is not always its head.
+    const queued = await this.store.interactions(await this.store.queueHead(team.id, PLAN_WINDOW));
+    return {
+      team: team.id,
+      waiting: await this.store.queueLength(team.id),
+      oldestEnqueuedAt: queued.length ? Math.min(...queued.map((ix) => ix.enqueuedAt)) : null,
+      agents: await this.store.agents(team.members, this.now()),
+    };
+  }
+
+  /** Due work: expired offers, finished wrap-ups, overflows. Every process runs it every second. */
+  sweep(): Promise<void> {
+    return this.store.withLock(async () => {
+      const now = this.now();
+      for (const id of await this.store.expiredOffers(now)) {
+        const ix = await this.store.interaction(id);
+        if (ix?.offer) await this.declineLocked(id, ix.offer.agents, ix.offer.id, 'missed');
+        else await this.store.batch().offerExpires(id, undefined).commit();
+      }
+      for (const agent of await this.store.agents(await this.store.wrapUpsDue(now), now)) {
+        if (agent.presence === 'wrapup') Object.assign(agent, { presence: 'available', since: now, idleSince: now, wrapUntil: undefined });
+        await this.store.batch().saveAgent(agent).wrapUpEnds(agent.id, undefined).emit({ type: 'presence', agent }).commit();
+      }
+      await this.overflowLocked(now);
+      // Every team, not only those touched above: a safety net, so nothing waits forever on a
+      // trigger that was lost (a process that died between a write and its dispatch).
+      await this.dispatchLocked(Object.keys(this.settings.teams));
+    });
+  }
+
+  /** Offers what can be offered in these teams now. */
+  dispatch(teams: readonly string[]): Promise<void> {
+    return this.store.withLock(() => this.dispatchLocked(teams));
+  }
+
+  private async dispatchLocked(teamIds: readonly string[]): Promise<void> {
+    for (const teamId of new Set(teamIds)) {
+      const team = this.team(teamId);
+      const now = this.now();
+      const queue = (await this.store.interactions(await this.store.queueHead(team.id, PLAN_WINDOW))).filter((ix) => ix.state === 'queued');
+      if (queue.length === 0) continue;
+      const agents = await this.store.agents(team.members, now);
+      const offers = planOffers({
+        team,
+        queue,
+        agents,
+        capacity: this.settings.capacity,
+        now,
+        lastAnswered: await this.store.lastAnswered(team.id),
+        newOfferId: randomUUID,
+      });
+      if (offers.length === 0) continue;
+      const byId = new Map(queue.map((ix) => [ix.id, ix]));
+      const agentById = new Map(agents.map((a) => [a.id, a]));
+      const b = this.store.batch();
+      for (const offer of offers) {
+        const ix = Object.assign(byId.get(offer.interactionId)!, { state: 'offered', offer });
+        for (const id of offer.agents) b.saveAgent(Object.assign(agentById.get(id)!, { offered: [ix.id] }));
+        b.saveInteraction(ix).dequeue(team.id, ix.id).offerExpires(ix.id, offer.expiresAt);
+        b.journal({ at: now, step: 'offered', interaction: ix, data: { agents: offer.agents } }).emit({
+          type: 'offer',
+          offer,
+          interaction: ix,
+        });
+      }
+      await b.emit({ type: 'queue', team: team.id }).commit();
+    }
+  }
+
+  private async declineLocked(
+    interactionId: string,
+    agentIds: readonly string[],
+    offerId: string,
+    how: 'missed' | 'declined',
+  ): Promise<void> {
+    const now = this.now();
+    const ix = await this.store.interaction(interactionId);
+    const offer = ix?.offer;
+    if (!ix || ix.state !== 'offered' || offer?.id !== offerId) return;
+    const leaving = agentIds.filter((id) => offer.agents.includes(id));
+    if (leaving.length === 0) return;
+    const b = this.store.batch();
+    for (const a of await this.store.agents(leaving, now)) {
+      a.offered = a.offered.filter((id) => id !== ix.id);
+      if (how === 'missed') a.missed += 1;
+      if (how === 'missed' && a.missed >= this.settings.autoPauseAfterMissed && a.presence === 'available') {
+        Object.assign(a, { presence: 'paused', reason: 'missed offers', since: now });
+        this.log.warn({ agent: a.id, missed: a.missed }, 'agent paused after missed offers');
+        b.emit({ type: 'presence', agent: a });
+      }
+      b.saveAgent(a).journal({ at: now, step: how, interaction: ix, agent: a.id });
+    }
+    const remaining = offer.agents.filter((id) => !leaving.includes(id));
+    b.emit({ type: 'offerCancelled', offer, agents: leaving, reason: how });
+    if (remaining.length) ix.offer = { ...offer, agents: remaining };
+    else {
+      // Once everyone of the team has been tried, a new round starts.
+      const tried = [...new Set([...ix.tried, ...leaving])];
+      const team = this.team(ix.team);
+      Object.assign(ix, { state: 'queued', offer: undefined, tried: team.members.every((m) => tried.includes(m)) ? leaving : tried });
+      b.enqueue(ix.team, ix.id, queueScore(ix.priority, ix.enqueuedAt)).offerExpires(ix.id, undefined);
+    }
+    await b.saveInteraction(ix).commit();
+    // Those who left it may be offered work waiting in their other teams.
+    await this.dispatchLocked([ix.team, ...this.teamsOfAgents(leaving)]);
+  }
+
+  private async abandonLocked(ix: Interaction): Promise<void> {
+    const now = this.now();
+    const b = this.store.batch().dequeue(ix.team, ix.id).offerExpires(ix.id, undefined).deleteInteraction(ix.id);
+    const freed = ix.offer?.agents ?? [];
+    for (const a of await this.store.agents(freed, now)) b.saveAgent({ ...a, offered: a.offered.filter((id) => id !== ix.id) });
+    if (ix.offer) b.emit({ type: 'offerCancelled', offer: ix.offer, agents: freed, reason: 'abandoned' });
+    await b.journal({ at: now, step: 'abandoned', interaction: ix }).emit({ type: 'queue', team: ix.team }).commit();
+    await this.dispatchLocked(this.teamsOfAgents(freed));
+  }
+
+  /** Interactions that waited longer than their team's `overflow.afterSeconds` move, once. */
+  private async overflowLocked(now: number): Promise<void> {
+    for (const team of Object.values(this.settings.teams)) {
+      const after = team.overflow?.afterSeconds;
+      if (!team.overflow || after === undefined) continue;
+      const waiting = await this.store.interactions(await this.store.queueHead(team.id, PLAN_WINDOW));
+      const moving = waiting.filter((ix) => ix.state === 'queued' && !ix.overflowed && now - ix.enqueuedAt >= after * 1000);
+      if (moving.length === 0) continue;
+      const to = team.overflow.to;
+      const b: RoutingBatch = this.store.batch();
+      for (const ix of moving) {
+        b.dequeue(team.id, ix.id).journal({ at: now, step: 'overflowed', interaction: ix, data: { to, why: 'waited too long' } });
+        Object.assign(ix, { team: to, overflowed: true, tried: [] });
+        b.saveInteraction(ix).enqueue(to, ix.id, queueScore(ix.priority, ix.enqueuedAt));
+      }
+      await b.emit({ type: 'queue', team: team.id }).emit({ type: 'queue', team: to }).commit();
+      await this.dispatchLocked([to]);
+    }
+  }
+
+  private team(id: string): TeamSettings {
+    const t = this.settings.teams[id];
+    if (!t) throw new Error(`unknown team "${id}"`);
+    return t;
+  }
+
+  private teamsOfAgents(agentIds: readonly string[]): string[] {
+    return agentIds.flatMap((id) => {
+      const teams = this.teamsOf.get(id);
+      if (!teams) throw new Error(`unknown agent "${id}"`);
+      return teams;
+    });
+  }
+}
