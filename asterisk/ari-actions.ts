@@ -29,6 +29,9 @@ export interface AriActions {
   /** Plays a playlist (`sound:...`, `tone:...`) as one playback with a known id. */
   play(channelId: string, media: readonly string[], playbackId: string): Promise<void>;
   stopPlayback(playbackId: string): Promise<void>;
+  /** Music on hold (the `default` class: Debian's opsound), until stopped. */
+  startHold(channelId: string): Promise<void>;
+  stopHold(channelId: string): Promise<void>;
   hangup(channelId: string, reason?: 'normal' | 'busy' | 'congestion' | 'no_answer'): Promise<void>;
   originate(req: OriginateRequest): Promise<void>;
   createBridge(bridgeId: string): Promise<void>;
@@ -53,6 +56,8 @@ export function ariActions(http: AriHttp): AriActions {
     answer: (channelId) => http.post(`channels/${e(channelId)}/answer`),
     play: (channelId, media, playbackId) => http.post(`channels/${e(channelId)}/play/${e(playbackId)}`, { media: media.join(',') }),
     stopPlayback: (playbackId) => cleanup(() => http.delete(`playbacks/${e(playbackId)}`)),
+    startHold: (channelId) => http.post(`channels/${e(channelId)}/moh`, { mohClass: 'default' }),
+    stopHold: (channelId) => cleanup(() => http.delete(`channels/${e(channelId)}/moh`)),
     hangup: (channelId, reason = 'normal') => cleanup(() => http.delete(`channels/${e(channelId)}`, { reason })),
     originate: (r) =>
       http.post(`channels/${e(r.channelId)}`, {

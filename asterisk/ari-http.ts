@@ -24,7 +24,8 @@ export const ARI_CONNECTIONS = 32;
 const REQUEST_DEADLINE_MS = 5000;
 
 export class AriHttp {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: ARI_CONNECTIONS });
+  // Idle connections close before Asterisk's own keep-alive limit (15 s) would close them under us.
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: ARI_CONNECTIONS, timeout: 10_000 });
   private readonly base: URL;
   private readonly auth: string;
 
@@ -50,7 +51,18 @@ export class AriHttp {
     this.agent.destroy();
   }
 
-  request<T>(method: string, path: string, query: Query = {}): Promise<T> {
+  async request<T>(method: string, path: string, query: Query = {}): Promise<T> {
+    try {
+      return await this.send<T>(method, path, query);
+    } catch (err) {
+      // A kept-alive connection the server closed just as we reused it: the request never reached
+      // Asterisk, so sending it again is safe, even a POST.
+      if ((err as AsteriskError).cause instanceof StaleConnection) return this.send<T>(method, path, query);
+      throw err;
+    }
+  }
+
+  private send<T>(method: string, path: string, query: Query): Promise<T> {
     const url = new URL(path, this.base);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
     const what = `${method} ${url.pathname}`;
@@ -78,11 +90,16 @@ export class AriHttp {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_DEADLINE_MS} ms`)));
-      req.on('error', (err) => reject(new AsteriskError('ARI_ERR_REQUEST', `${what}: ${err.message}`, { cause: err })));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const cause = req.reusedSocket && err.code === 'ECONNRESET' ? new StaleConnection(err.message) : err;
+        reject(new AsteriskError('ARI_ERR_REQUEST', `${what}: ${err.message}`, { cause }));
+      });
       req.end();
     });
   }
 }
+
+class StaleConnection extends Error {}
 
 function codeOf(status: number): AsteriskErrorCode {
   if (status === 404) return 'ARI_ERR_NOT_FOUND';

@@ -80,10 +80,12 @@ const team = z.strictObject({
   spokenName: z.string().min(1).optional(),
   /** ringall: every phone at once; roundrobin / longestidle: one person at a time. */
   strategy: z.enum(['ringall', 'roundrobin', 'longestidle']).default('ringall'),
-  /** How long one person's phones ring before the next is tried (one-at-a-time strategies). */
+  /** How long one person's phones ring (an offer) before the next is tried. */
   ringSeconds: wholeSeconds(300).default(20),
-  /** How long the caller waits for the team as a whole before the no-answer message. */
-  timeoutSeconds: wholeSeconds(3600).default(60),
+  /** How long a caller waits in the queue at most before the no-answer message. */
+  maxWaitSeconds: wholeSeconds(7200).default(300),
+  /** A caller waiting hears their position and the estimated wait this often (and on entry). */
+  announceEverySeconds: z.number().int().min(10).max(600).default(30),
   members: z.array(id).min(1),
   /** Replaces "Nous vous mettons en relation avec <spokenName>". */
   connectingPrompt: prompt.optional(),

@@ -1,20 +1,33 @@
 /**
- * One caller in the IVR: the edge between the pure call flow and ARI. It turns ARI events into
- * flow events, runs the flow's effects, and owns everything the call creates (playback, digit
- * timer, team dialer, bridge, agent leg) so that `end()` leaves nothing behind.
+ * One caller in the IVR: the edge between the pure call flow, ARI and the routing core. It turns
+ * ARI and routing events into flow events, runs the flow's effects, and owns everything the call
+ * creates (playback, hold music, timers, ringing legs, bridge, agent leg) so that `end()` leaves
+ * nothing behind.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { TeamState } from '../routing/team-state.ts';
+import type { RoutingCore } from '../routing/core.ts';
+import type { Offer, Priority } from '../routing/model.ts';
 import { step, resume, type CallEvent, type CallState, type Effect, type MenuSettings, type PromptId } from './call-flow.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
-import { TeamDialer, type DialerDeps, type TeamToDial } from './team-dialer.ts';
+import { OfferRinger, type RingerDeps } from './offer-ringer.ts';
 
-export interface SessionDeps extends DialerDeps {
+export interface QueueSettings {
+  /** Shown on agents' phones. */
+  name: string;
+  /** How long an offer rings an agent. */
+  offerSeconds: number;
+  announceEverySeconds: number;
+  maxWaitSeconds: number;
+}
+
+export interface SessionDeps extends RingerDeps {
   store: CallStore;
-  teamState: TeamState;
+  routing: RoutingCore;
   menu: MenuSettings;
-  teams: Readonly<Record<string, TeamToDial>>;
+  queues: Readonly<Record<string, QueueSettings>>;
+  /** The caller's priority, from their number (premium customers first). */
+  priorityOf: (callerNumber: string) => Promise<Priority>;
   /** Media URI of a prompt (`sound:/.../greeting`). */
   media: (prompt: PromptId) => string;
   now: () => Date;
@@ -22,14 +35,16 @@ export interface SessionDeps extends DialerDeps {
   onEnded: (session: CallSession) => void;
 }
 
-/** French ringback, played to the caller while a team's phones ring. */
+/** French ringback, played to the caller while an agent's phone rings. */
 const RINGBACK = 'tone:ring;tonezone=fr';
 
 export class CallSession {
   private state: CallState;
   private playbackId: string | undefined;
+  private holding = false;
   private digitTimer: NodeJS.Timeout | undefined;
-  private dialer: TeamDialer | undefined;
+  private queueTimers: NodeJS.Timeout[] = [];
+  private readonly ringer: OfferRinger;
   private agent: CallRecord['agent'];
   private ended = false;
   private readonly log: Logger;
@@ -43,6 +58,12 @@ export class CallSession {
     this.state = state;
     this.agent = agent;
     this.log = deps.log.child({ call: record.callId });
+    this.ringer = new OfferRinger(
+      deps,
+      record.callId,
+      `"${this.record.callerNumber || 'Anonyme'}" <${this.record.callerNumber || 'anonymous'}>`,
+      (offerId, staffId, how) => this.agentDidNotAnswer(offerId, staffId, how),
+    );
   }
 
   get callId(): string {
@@ -61,9 +82,9 @@ export class CallSession {
 
   /** A call found in Stasis after a (re)connection: go on from where it was. */
   adopt(): void {
-    this.clearMedia();
-    this.dialer?.kill();
-    this.dialer = undefined;
+    this.clearTimers();
+    this.stopPrompt();
+    this.ringer.kill();
     this.log.info({ step: 'adopt', phase: this.state.phase }, 'call adopted');
     this.apply(resume(this.state.phase === 'talking' && !this.agent ? undefined : this.state, this.deps.menu));
   }
@@ -79,22 +100,45 @@ export class CallSession {
     this.dispatch({ type: 'promptDone' });
   }
 
-  /** True when the channel is an agent leg of this call (ringing or answered). */
-  ownsLeg(channelId: string): boolean {
-    return this.agent?.channelId === channelId || (this.dialer?.owns(channelId) ?? false);
+  /** The routing core offers this call to agents: ring their phones. */
+  onOffer(offer: Offer): void {
+    if (this.ended || this.state.phase !== 'queue') return;
+    const team = this.deps.queues[this.state.team];
+    this.log.info({ step: 'offer', agents: offer.agents }, 'ringing agents');
+    this.ringer.ring(offer, team?.offerSeconds ?? 20);
+    this.dispatch({ type: 'ringing' });
   }
 
-  /** An agent leg answered and entered Stasis. */
-  async onAgentAnswered(channelId: string, staffIdHint: string | undefined): Promise<void> {
-    const staffId = this.state.phase === 'team' ? this.dialer?.answered(channelId, staffIdHint) : undefined;
-    if (!staffId || this.ended) {
+  /** Those agents' offer is over (taken by another, missed, declined): stop their phones. */
+  onOfferCancelled(offer: Offer, agents: readonly string[]): void {
+    this.ringer.cancel(offer.id, agents);
+    if (!this.ringer.ringing) this.dispatch({ type: 'notRinging' });
+  }
+
+  /** True when the channel is an agent leg of this call (ringing or answered). */
+  ownsLeg(channelId: string): boolean {
+    return this.agent?.channelId === channelId || this.ringer.owns(channelId);
+  }
+
+  /** An agent answered: the routing core decides whether they get the call (another may have been first). */
+  async onAgentAnswered(channelId: string, staffId: string, offerId: string): Promise<void> {
+    this.ringer.take(channelId);
+    const accepted =
+      !this.ended && this.state.phase === 'queue' && (await this.deps.routing.accept(this.callId, staffId, offerId).catch(() => false));
+    if (accepted && (this.ended || this.state.phase !== 'queue')) {
+      // The caller left (or the wait limit struck) while the routing core said yes: release the agent.
+      await this.deps.routing.finish(this.callId).catch(() => undefined);
+    }
+    if (!accepted || this.ended || this.state.phase !== 'queue') {
       await this.deps.ari.hangup(channelId).catch(() => undefined);
       return;
     }
-    this.dialer = undefined;
+    this.ringer.kill();
+    this.clearTimers();
     const bridgeId = `${this.callId}-bridge`;
     this.agent = { channelId, staffId, bridgeId };
     this.stopPrompt();
+    this.stopHold();
     try {
       await this.deps.ari.createBridge(bridgeId);
       await this.deps.ari.addToBridge(bridgeId, [this.callId, channelId]);
@@ -105,41 +149,44 @@ export class CallSession {
     this.dispatch({ type: 'agentConnected' });
   }
 
-  /** A channel of this call is gone: the caller (end of everything) or an agent leg. */
-  onChannelGone(channelId: string): void {
+  /** A channel of this call is gone: the caller (end of everything), the agent, or a ringing leg. */
+  onChannelGone(channelId: string, cause: number): void {
     if (channelId === this.callId) return this.end('caller hung up', { callerGone: true });
     if (this.agent?.channelId === channelId) return this.end('agent hung up', { agentGone: true });
-    this.dialer?.legGone(channelId);
+    this.ringer.legGone(channelId, cause);
   }
 
   /**
-   * Stops acting on the call without touching it (timers only): another Relais process owns it
-   * now and adopts it from its saved state.
+   * Stops acting on the call without touching it: another Relais process owns it now and
+   * adopts it from its saved state.
    */
   release(): void {
     this.ended = true;
-    clearTimeout(this.digitTimer);
-    this.dialer?.release();
+    this.clearTimers();
+    this.ringer.release();
   }
 
   /**
-   * Ends the call and releases everything it holds. Idempotent. Channels known to be gone are not
-   * asked to hang up again (a quarter of all requests under load, each a 404).
+   * Ends the call and releases everything it holds, and tells the routing core (abandoned in the
+   * queue, or finished with an agent). Idempotent. Channels known to be gone are not asked to hang
+   * up again (a quarter of all requests under load, each a 404).
    */
   end(reason: string, gone: { callerGone?: boolean; agentGone?: boolean } = {}): void {
     if (this.ended) return;
     this.ended = true;
-    clearTimeout(this.digitTimer);
+    this.clearTimers();
     if (gone.callerGone) this.playbackId = undefined;
     else this.stopPrompt();
-    this.dialer?.kill();
-    const { ari } = this.deps;
-    const quietly = (p: Promise<void>) => p.catch((err) => this.log.warn({ err }, 'clean-up request failed'));
+    this.ringer.kill();
+    const { ari, routing } = this.deps;
+    const quietly = (p: Promise<unknown>) => p.catch((err) => this.log.warn({ err }, 'clean-up request failed'));
     if (!gone.callerGone) quietly(ari.hangup(this.callId));
     if (this.agent) {
       if (!gone.agentGone) quietly(ari.hangup(this.agent.channelId));
       quietly(ari.destroyBridge(this.agent.bridgeId));
-      void this.deps.teamState.recordCallEnded(this.agent.staffId, this.deps.now()).catch(() => undefined);
+      quietly(routing.finish(this.callId));
+    } else if (this.state.phase === 'queue') {
+      quietly(routing.abandon(this.callId));
     }
     void this.deps.store.remove(this.callId).catch((err) => this.log.warn({ err }, 'call record not removed'));
     this.log.info({ step: 'end', reason, phase: this.state.phase }, 'call ended');
@@ -168,6 +215,12 @@ export class CallSession {
         return this.play([RINGBACK]);
       case 'stopPrompt':
         return this.stopPrompt();
+      case 'hold':
+        this.holding = true;
+        this.deps.ari.startHold(this.callId).catch((err) => this.failed(err, 'hold'));
+        return;
+      case 'stopHold':
+        return this.stopHold();
       case 'startDigitTimer':
         clearTimeout(this.digitTimer);
         this.digitTimer = setTimeout(() => this.dispatch({ type: 'silence' }), effect.seconds * 1000);
@@ -175,15 +228,77 @@ export class CallSession {
       case 'cancelDigitTimer':
         clearTimeout(this.digitTimer);
         return;
-      case 'dialTeam':
-        return this.dialTeam(effect.team);
-      case 'stopDialing':
-        this.dialer?.kill();
-        this.dialer = undefined;
+      case 'enqueue':
+        this.enterQueue(effect.team).catch((err) => this.failed(err, 'enqueue'));
+        return;
+      case 'leaveQueue':
+        this.clearTimers();
+        this.ringer.kill();
+        this.deps.routing.abandon(this.callId).catch((err) => this.log.warn({ err }, 'leaving the queue failed'));
         return;
       case 'hangup':
         return this.end('flow finished');
     }
+  }
+
+  /**
+   * Enters the team's queue (idempotent: after a restart the place is kept), rings at once if an
+   * agent is free, and otherwise announces the position now and every `announceEverySeconds`.
+   */
+  private async enterQueue(teamId: string): Promise<void> {
+    const team = this.deps.queues[teamId];
+    if (!team) throw new Error(`unknown team ${teamId}`);
+    const { routing } = this.deps;
+    const priority = await this.deps.priorityOf(this.record.callerNumber).catch(() => 'normal' as const);
+    const ix = await this.untilStored(() =>
+      routing.enqueue({
+        id: this.callId,
+        channel: 'call',
+        team: teamId,
+        priority,
+        meta: { callerNumber: this.record.callerNumber },
+      }),
+    );
+    if (!ix || this.ended) return;
+    this.log.info({ step: 'queued', team: ix.team, priority, state: ix.state }, 'caller in queue');
+    const snapshot = await this.untilStored(() => routing.teamSnapshot(ix.team));
+    if (!snapshot || this.ended) return;
+    if (snapshot.agents.every((a) => a.presence === 'offline')) return this.dispatch({ type: 'noAgent' });
+    if (ix.offer) this.onOffer(ix.offer);
+    const announce = () =>
+      void routing
+        .position(this.callId)
+        .then((p) => p && this.dispatch({ type: 'position', position: p.position, minutes: p.estimatedMinutes }))
+        .catch((err) => this.log.warn({ err }, 'position unavailable'));
+    announce();
+    const waitedMs = this.deps.now().getTime() - ix.enqueuedAt;
+    this.queueTimers.push(
+      setInterval(announce, team.announceEverySeconds * 1000),
+      setTimeout(() => this.dispatch({ type: 'noAgent' }), Math.max(0, team.maxWaitSeconds * 1000 - waitedMs)),
+    );
+  }
+
+  /**
+   * Runs a routing request until Redis answers: while Redis restarts the caller keeps hearing
+   * the hold music, then takes their place. Undefined if the call ended meanwhile.
+   */
+  private async untilStored<T>(request: () => Promise<T>): Promise<T | undefined> {
+    for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
+      try {
+        return await request();
+      } catch (err) {
+        if (this.ended) return undefined;
+        this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'routing unavailable: caller kept on hold');
+        await new Promise((r) => setTimeout(r, delay));
+        if (this.ended) return undefined;
+      }
+    }
+  }
+
+  private agentDidNotAnswer(offerId: string, staffId: string, how: 'missed' | 'declined'): void {
+    this.log.info({ step: how, staff: staffId }, 'agent did not take the call');
+    this.deps.routing.decline(this.callId, staffId, offerId, how).catch((err) => this.log.warn({ err }, 'decline not recorded'));
+    if (!this.ringer.ringing) this.dispatch({ type: 'notRinging' });
   }
 
   private play(media: string[]): void {
@@ -200,27 +315,23 @@ export class CallSession {
     if (id) this.deps.ari.stopPlayback(id).catch((err) => this.log.warn({ err }, 'stop playback failed'));
   }
 
-  private clearMedia(): void {
-    clearTimeout(this.digitTimer);
-    this.stopPrompt();
+  private stopHold(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.deps.ari.stopHold(this.callId).catch((err) => this.log.warn({ err }, 'stop hold failed'));
   }
 
-  private dialTeam(teamId: string): void {
-    const team = this.deps.teams[teamId];
-    if (!team) return this.failed(new Error(`unknown team ${teamId}`), 'dial');
-    this.dialer?.kill();
-    const dialer = new TeamDialer(this.deps, this.callId, this.record.callerNumber, team, () => {
-      if (this.dialer === dialer) this.dispatch({ type: 'teamUnanswered' });
-    });
-    this.dialer = dialer;
-    dialer.start().catch((err) => this.failed(err, 'dial'));
+  private clearTimers(): void {
+    clearTimeout(this.digitTimer);
+    for (const t of this.queueTimers) clearTimeout(t);
+    this.queueTimers = [];
   }
 
   /** Something on our side broke: the flow apologises; if even that fails, hang up. */
   private failed(err: unknown, what: string): void {
     if (this.ended) return;
     const code = (err as { code?: string }).code;
-    if (code === 'ARI_ERR_NOT_FOUND') return this.end(`channel gone during ${what}`);
+    if (code === 'ARI_ERR_NOT_FOUND') return this.end(`channel gone during ${what}`, { callerGone: true });
     this.log.error({ err, what }, 'call step failed');
     if (this.state.phase === 'farewell' && this.state.prompt === 'apology') return this.end(`${what} failed while apologising`);
     this.dispatch({ type: 'failure' });

@@ -7,21 +7,24 @@ import type { Logger } from 'pino';
 import type { AriConnection } from '../asterisk/ari.ts';
 import type { AriActions } from '../asterisk/ari-actions.ts';
 import { STASIS_ARG_INBOUND } from '../dialplan/render.ts';
-import type { TeamState } from '../routing/team-state.ts';
+import type { RoutingCore } from '../routing/core.ts';
+import type { RoutingEvent } from '../routing/events.ts';
+import type { Priority } from '../routing/model.ts';
 import type { CallState, MenuSettings, PromptId } from './call-flow.ts';
 import { initialState } from './call-flow.ts';
-import { CallSession, type SessionDeps } from './call-session.ts';
+import { CallSession, type QueueSettings, type SessionDeps } from './call-session.ts';
 import type { CallStore } from './call-store.ts';
-import { STASIS_ARG_AGENT, type TeamToDial } from './team-dialer.ts';
+import { STASIS_ARG_AGENT } from './offer-ringer.ts';
 
 export interface IvrDeps {
   conn: AriConnection;
   ari: AriActions;
   store: CallStore;
-  teamState: TeamState;
+  routing: RoutingCore;
   log: Logger;
   menu: MenuSettings;
-  teams: Readonly<Record<string, TeamToDial>>;
+  queues: Readonly<Record<string, QueueSettings>>;
+  priorityOf: (callerNumber: string) => Promise<Priority>;
   media: (prompt: PromptId) => string;
   now: () => Date;
   /** Whether the company is open at this instant. */
@@ -39,10 +42,11 @@ export class IvrApp {
       ari: deps.ari,
       app: deps.conn.app,
       store: deps.store,
-      teamState: deps.teamState,
+      routing: deps.routing,
+      priorityOf: deps.priorityOf,
       log: deps.log,
       menu: deps.menu,
-      teams: deps.teams,
+      queues: deps.queues,
       media: deps.media,
       now: deps.now,
       onEnded: (s) => this.sessions.delete(s.callId),
@@ -52,12 +56,18 @@ export class IvrApp {
       conn.on('StasisStart', (e) => this.onStasisStart(e.channel.id, e.channel.caller.number, e.args)),
       conn.on('ChannelDtmfReceived', (e) => this.sessions.get(e.channel.id)?.onDigit(e.digit)),
       conn.on('PlaybackFinished', (e) => this.sessionOfTarget(e.playback.target_uri)?.onPlaybackFinished(e.playback.id)),
-      conn.on('StasisEnd', (e) => this.channelGone(e.channel.id)),
-      conn.on('ChannelDestroyed', (e) => this.channelGone(e.channel.id)),
+      conn.on('StasisEnd', (e) => this.channelGone(e.channel.id, 16)),
+      conn.on('ChannelDestroyed', (e) => this.channelGone(e.channel.id, e.cause)),
     );
     conn.onLifecycle('connected', () => {
       this.adoptLiveCalls().catch((err) => deps.log.error({ err }, 'adopting live calls failed'));
     });
+  }
+
+  /** The routing core's decisions about calls (heard from Redis: any process may have made them). */
+  onRoutingEvent(e: RoutingEvent): void {
+    if (e.type === 'offer' && e.interaction.channel === 'call') this.sessions.get(e.interaction.id)?.onOffer(e.offer);
+    if (e.type === 'offerCancelled') this.sessions.get(e.offer.interactionId)?.onOfferCancelled(e.offer, e.agents);
   }
 
   /** How many calls this process is handling. */
@@ -78,10 +88,10 @@ export class IvrApp {
   }
 
   private onStasisStart(channelId: string, callerNumber: string, args: readonly string[]): void {
-    const [kind, callId, staffId] = args;
-    if (kind === STASIS_ARG_AGENT && callId) {
+    const [kind, callId, staffId, offerId] = args;
+    if (kind === STASIS_ARG_AGENT && callId && staffId && offerId) {
       const session = this.sessions.get(callId);
-      if (session) void session.onAgentAnswered(channelId, staffId);
+      if (session) void session.onAgentAnswered(channelId, staffId, offerId);
       else void this.deps.ari.hangup(channelId).catch(() => undefined); // its caller is gone
       return;
     }
@@ -111,11 +121,11 @@ export class IvrApp {
     return targetUri.startsWith('channel:') ? this.sessions.get(targetUri.slice('channel:'.length)) : undefined;
   }
 
-  private channelGone(channelId: string): void {
+  private channelGone(channelId: string, cause: number): void {
     const own = this.sessions.get(channelId);
-    if (own) return own.onChannelGone(channelId);
+    if (own) return own.onChannelGone(channelId, cause);
     for (const s of this.sessions.values()) {
-      if (s.ownsLeg(channelId)) return s.onChannelGone(channelId);
+      if (s.ownsLeg(channelId)) return s.onChannelGone(channelId, cause);
     }
   }
 

@@ -18,11 +18,12 @@ import type { PromptId } from '../ivr/call-flow.ts';
 import { CallStore } from '../ivr/call-store.ts';
 import { IvrApp } from '../ivr/ivr-app.ts';
 import { promptSources } from '../ivr/prompts.fr.ts';
-import type { TeamToDial } from '../ivr/team-dialer.ts';
+import type { QueueSettings } from '../ivr/call-session.ts';
 import { isOpen } from '../routing/hours.ts';
-import { TeamState } from '../routing/team-state.ts';
 import { migrate } from '../db/migrate.ts';
 import { RoutingCore } from '../routing/core.ts';
+import { subscribeRouting } from '../routing/events.ts';
+import type { Priority } from '../routing/model.ts';
 import { RoutingJournal } from '../routing/journal.ts';
 import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
@@ -36,6 +37,11 @@ export interface RelaisOptions {
   log: Logger;
   /** The clock; tests pin it to a Sunday or a holiday. */
   now?: () => Date;
+  /**
+   * A caller's priority from their number; until customer records exist every caller is 'normal'.
+   * Tests pass a list of premium numbers.
+   */
+  priorityOf?: (callerNumber: string) => Promise<Priority>;
   /** Extra Asterisk objects (benchmarks). */
   renderExtras?: Parameters<typeof writeInstance>[1];
 }
@@ -74,12 +80,8 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   const applied = await migrate(db);
   if (applied.length) log.info({ applied }, 'database migrated');
 
-  const routing = new RoutingCore(
-    new RoutingStore(redis, config.redis.prefix),
-    routingSettings(config),
-    () => now().getTime(),
-    log.child({ room: 'routing' }),
-  );
+  const routingStore = new RoutingStore(redis, config.redis.prefix);
+  const routing = new RoutingCore(routingStore, routingSettings(config), () => now().getTime(), log.child({ room: 'routing' }));
   const journal = new RoutingJournal(redis, db, log.child({ room: 'journal' }), { prefix: config.redis.prefix });
   await journal.start();
   const sweepWarning = throttled(log, 30_000);
@@ -96,14 +98,16 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     conn,
     ari,
     store: new CallStore(redis, config.redis.prefix),
-    teamState: new TeamState(redis, config.redis.prefix),
+    routing,
+    priorityOf: opts.priorityOf ?? (async () => 'normal'),
     log,
     menu: config.menu,
-    teams: teamsToDial(config),
+    queues: queueSettings(config),
     media: (p: PromptId) => `sound:${instance.dirs.sounds}/${p}`,
     now,
     isOpen: (at) => isOpen(hours, at),
   });
+  const unsubscribeRouting = await subscribeRouting(redis, routingStore.eventsChannel, log, (e) => ivr.onRoutingEvent(e));
   // One Relais process at a time owns this Asterisk's application; the others stand by.
   const lease = new AriLease(redis, `${config.redis.prefix}:ari-owner:${config.asterisk.instance}`, log);
   await lease.start({
@@ -150,6 +154,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       supervisor.unwatch();
       await http.close();
       ivr.detach();
+      await unsubscribeRouting();
       conn.close();
       await lease.release();
       await journal.stop();
@@ -169,11 +174,11 @@ function throttled(log: Logger, periodMs: number): (obj: object, msg: string) =>
   };
 }
 
-function teamsToDial(config: Config): Record<string, TeamToDial> {
+function queueSettings(config: Config): Record<string, QueueSettings> {
   return Object.fromEntries(
     Object.entries(config.teams).map(([id, t]) => [
       id,
-      { id, name: t.name, strategy: t.strategy, ringSeconds: t.ringSeconds, timeoutSeconds: t.timeoutSeconds, members: t.members },
+      { name: t.name, offerSeconds: t.ringSeconds, announceEverySeconds: t.announceEverySeconds, maxWaitSeconds: t.maxWaitSeconds },
     ]),
   );
 }

@@ -14,8 +14,8 @@ beforeAll(async () => {
   t = await startTestRelais({
     patch: (c) => {
       // Short rings so the one-at-a-time strategy is seen moving on within a test.
-      c.teams.technical = { ...c.teams.technical!, strategy: 'longestidle', ringSeconds: 3, timeoutSeconds: 20 };
-      c.teams.sales = { ...c.teams.sales!, timeoutSeconds: 4 };
+      c.teams.technical = { ...c.teams.technical!, strategy: 'longestidle', ringSeconds: 3, maxWaitSeconds: 20 };
+      c.teams.sales = { ...c.teams.sales!, maxWaitSeconds: 4 };
     },
   });
 });

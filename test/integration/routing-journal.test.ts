@@ -303,7 +303,7 @@ describe('RoutingJournal', () => {
   });
 
   it('a Redis restart without persistence: the group is made again and copying goes on', async () => {
-    const server = await privateRedis();
+    const server = await privateRedis({ persistent: false });
     const own = new Redis(server.url);
     own.on('error', () => undefined);
     const { log, lines } = capture();

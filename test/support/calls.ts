@@ -46,21 +46,28 @@ export async function caller(
   return { ...peer, done, capture };
 }
 
-const plugged = new Set<SippPhone>();
+const plugged = new Map<SippPhone, () => Promise<unknown>>();
 
-/** Unregisters every phone a test registered (afterEach), even when the test failed halfway. */
+/**
+ * Unregisters every phone a test registered and logs its owner out (afterEach), even when the
+ * test failed halfway: the next test starts with nobody logged in.
+ */
 export async function unplugPhones(): Promise<void> {
   const phones = [...plugged];
   plugged.clear();
-  await Promise.all(phones.map((p) => p.unregister()));
+  await Promise.all(phones.map(async ([p, logout]) => (await logout(), await p.unregister())));
 }
 
-/** A registered staff phone; resolves once Asterisk has its contact. */
+/**
+ * A registered staff phone, its owner logged in (available) unless `loggedIn` is false;
+ * resolves once Asterisk has its contact.
+ */
 export async function staffPhone(
   t: TestRelais,
   staffId: string,
   answerAfterMs: number | null,
   steps: PeerStep[] = [{ waitBye: true }],
+  opts: { loggedIn?: boolean } = {},
 ): Promise<SippPhone> {
   const p = phone({
     target: t.sip,
@@ -72,13 +79,14 @@ export async function staffPhone(
     steps,
     lifetimeMs: 180_000,
   });
-  plugged.add(p);
+  plugged.set(p, () => t.relais.routing.setPresence(staffId, 'offline'));
   let exited: string | undefined;
   void p.done.then((r) => (exited = r.errors || `exit ${r.code}`));
   await waitFor(`${staffId}'s phone registered`, async () => {
     if (exited) throw new Error(`${staffId}'s phone (sipp) stopped: ${exited}`);
     return (await t.ari.endpoint('PJSIP', staffId)).state === 'online';
   });
+  if (opts.loggedIn !== false) await t.relais.routing.setPresence(staffId, 'available');
   return p;
 }
 

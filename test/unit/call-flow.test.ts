@@ -43,7 +43,18 @@ const promptDone: CallEvent = { type: 'promptDone' };
 const silence: CallEvent = { type: 'silence' };
 const failure: CallEvent = { type: 'failure' };
 const agentConnected: CallEvent = { type: 'agentConnected' };
-const teamUnanswered: CallEvent = { type: 'teamUnanswered' };
+const noAgent: CallEvent = { type: 'noAgent' };
+const ringing: CallEvent = { type: 'ringing' };
+const notRinging: CallEvent = { type: 'notRinging' };
+const position = (p: number, minutes: number): CallEvent => ({ type: 'position', position: p, minutes });
+
+/** The state just after entering a team's queue, with the connecting prompt playing. */
+const queued = (team: string, via: 'choice' | 'default'): CallState => ({ phase: 'queue', team, via, audio: 'prompt', ringing: false });
+/** What entering a team's queue does, after whatever stopped the menu. */
+const enterQueue = (team: string): Effect[] => [
+  { kind: 'play', prompts: [connectingPrompt(team)], bargeIn: false },
+  { kind: 'enqueue', team },
+];
 
 const plays = (effects: readonly Effect[]) => effects.filter((e): e is Extract<Effect, { kind: 'play' }> => e.kind === 'play');
 const kinds = (effects: readonly Effect[]) => effects.map((e) => e.kind);
@@ -66,7 +77,7 @@ describe('a call while the company is closed', () => {
     const r = drive([start(false), digit('1'), digit('3'), promptDone]);
     expect(r.perEvent[1]).toEqual([]);
     expect(r.perEvent[2]).toEqual([]);
-    expect(kinds(r.effects)).not.toContain('dialTeam');
+    expect(kinds(r.effects)).not.toContain('enqueue');
     expect(kinds(r.effects)).not.toContain('stopPrompt');
     expect(r.perEvent[3]).toEqual([{ kind: 'hangup' }]);
   });
@@ -99,12 +110,10 @@ describe('the greeting', () => {
 
   it('keeps a valid digit pressed during it and skips the menu', () => {
     const r = drive([start(true), digit('3'), promptDone]);
-    expect(r.perEvent[2]).toEqual([
-      { kind: 'play', prompts: [connectingPrompt('technical')], bargeIn: false },
-      { kind: 'dialTeam', team: 'technical' },
-    ]);
+    // Nothing was playing any more and no digit timer ran: nothing to stop.
+    expect(r.perEvent[2]).toEqual(enterQueue('technical'));
     expect(plays(r.effects).flatMap((p) => p.prompts)).not.toContain('menu');
-    expect(r.state).toEqual({ phase: 'team', team: 'technical', via: 'choice' });
+    expect(r.state).toEqual(queued('technical', 'choice'));
   });
 
   it('ignores an invalid digit pressed during it: the menu still plays', () => {
@@ -115,20 +124,25 @@ describe('the greeting', () => {
 
   it('keeps the valid digit when an invalid one follows it', () => {
     const r = drive([start(true), digit('2'), digit('9'), promptDone]);
-    expect(r.state).toEqual({ phase: 'team', team: 'after-sales', via: 'choice' });
+    expect(r.state).toEqual(queued('after-sales', 'choice'));
+  });
+
+  it('keeps the last valid digit when several are pressed during it', () => {
+    const r = drive([start(true), digit('1'), digit('3'), promptDone]);
+    expect(r.state).toEqual(queued('technical', 'choice'));
   });
 });
 
 describe('the menu', () => {
-  it('stops the prompt and dials the chosen team on a valid digit (barge-in)', () => {
+  it("stops the prompt and puts the caller in the chosen team's queue on a valid digit (barge-in)", () => {
     const r = drive([...inMenu, digit('2')]);
     expect(r.perEvent[2]).toEqual([
       { kind: 'stopPrompt' },
       { kind: 'cancelDigitTimer' },
       { kind: 'play', prompts: [connectingPrompt('after-sales')], bargeIn: false },
-      { kind: 'dialTeam', team: 'after-sales' },
+      { kind: 'enqueue', team: 'after-sales' },
     ]);
-    expect(r.state).toEqual({ phase: 'team', team: 'after-sales', via: 'choice' });
+    expect(r.state).toEqual({ phase: 'queue', team: 'after-sales', via: 'choice', audio: 'prompt', ringing: false });
   });
 
   it('starts the digit timer with the configured seconds once the prompt has played', () => {
@@ -140,8 +154,8 @@ describe('the menu', () => {
   it('takes a valid digit pressed after the prompt, while the digit timer runs', () => {
     const r = drive([...inMenu, promptDone, digit('1')]);
     expect(r.perEvent[3]).toContainEqual({ kind: 'cancelDigitTimer' });
-    expect(r.perEvent[3]).toContainEqual({ kind: 'dialTeam', team: 'sales' });
-    expect(r.state).toEqual({ phase: 'team', team: 'sales', via: 'choice' });
+    expect(r.perEvent[3]).toContainEqual({ kind: 'enqueue', team: 'sales' });
+    expect(r.state).toEqual(queued('sales', 'choice'));
   });
 
   it('replays "invalid" then the menu, with barge-in, on an unknown digit', () => {
@@ -166,113 +180,172 @@ describe('the menu', () => {
     expect(r.state).toEqual({ phase: 'menu', attempt: 1 });
   });
 
-  it('replays exactly `replays` (2) times, then sends the call to the default team', () => {
+  it("replays exactly `replays` (2) times, then puts the call in the default team's queue", () => {
     const events = [...inMenu, promptDone, silence, digit('9'), promptDone, silence];
     const r = drive(events);
     const replays = plays(r.effects).filter((p) => p.bargeIn);
     // The first menu, then two replays.
     expect(replays.map((p) => p.prompts)).toEqual([['menu'], ['menu'], ['invalid', 'menu']]);
-    expect(r.perEvent.at(-1)).toEqual([
-      { kind: 'play', prompts: [connectingPrompt('sales')], bargeIn: false },
-      { kind: 'dialTeam', team: 'sales' },
-    ]);
-    expect(r.state).toEqual({ phase: 'team', team: 'sales', via: 'default' });
+    expect(r.perEvent.at(-1)).toEqual(enterQueue('sales'));
+    expect(r.state).toEqual(queued('sales', 'default'));
   });
 
-  it('stops the menu before dialling the default team when the last try is an unknown digit', () => {
+  it("stops the menu before entering the default team's queue when the last try is an unknown digit", () => {
     const r = drive([...inMenu, digit('9'), digit('9'), digit('9')]);
-    expect(r.perEvent.at(-1)).toEqual([
-      { kind: 'stopPrompt' },
-      { kind: 'cancelDigitTimer' },
-      { kind: 'play', prompts: [connectingPrompt('sales')], bargeIn: false },
-      { kind: 'dialTeam', team: 'sales' },
-    ]);
-    expect(r.state).toEqual({ phase: 'team', team: 'sales', via: 'default' });
+    expect(r.perEvent.at(-1)).toEqual([{ kind: 'stopPrompt' }, { kind: 'cancelDigitTimer' }, ...enterQueue('sales')]);
+    expect(r.state).toEqual(queued('sales', 'default'));
   });
 
   it('with replays 0, goes straight to the default team on the first unknown digit or silence', () => {
     const menu = { ...MENU, replays: 0, defaultTeam: 'technical' };
     const bySilence = drive([...inMenu, promptDone, silence], menu);
-    expect(bySilence.state).toEqual({ phase: 'team', team: 'technical', via: 'default' });
+    expect(bySilence.state).toEqual(queued('technical', 'default'));
+    expect(bySilence.perEvent.at(-1)).toEqual(enterQueue('technical'));
     expect(plays(bySilence.effects).filter((p) => p.bargeIn)).toHaveLength(1);
 
     const byDigit = drive([...inMenu, digit('0')], menu);
-    expect(byDigit.state).toEqual({ phase: 'team', team: 'technical', via: 'default' });
-    expect(kinds(byDigit.perEvent[2]!)).toEqual(['stopPrompt', 'cancelDigitTimer', 'play', 'dialTeam']);
+    expect(byDigit.state).toEqual(queued('technical', 'default'));
+    expect(byDigit.perEvent[2]).toEqual([{ kind: 'stopPrompt' }, { kind: 'cancelDigitTimer' }, ...enterQueue('technical')]);
   });
 
   it('still honours a valid digit on the last replay', () => {
     const r = drive([...inMenu, digit('9'), digit('9'), digit('3')]);
-    expect(r.state).toEqual({ phase: 'team', team: 'technical', via: 'choice' });
+    expect(r.state).toEqual(queued('technical', 'choice'));
+  });
+
+  it('ignores queue events that cannot concern it (no queue entered yet)', () => {
+    const r = drive([...inMenu, ringing, notRinging, position(2, 3), agentConnected, noAgent]);
+    expect(r.perEvent.slice(2)).toEqual([[], [], [], [], []]);
+    expect(r.state).toEqual({ phase: 'menu', attempt: 0 });
   });
 });
 
-describe('ringing a team', () => {
-  const inTeam = [...inMenu, digit('1')] as const;
+describe("waiting in a team's queue", () => {
+  const inQueue = [...inMenu, digit('1')] as const;
 
-  it('plays ringback once the connecting message has played', () => {
-    const r = drive([...inTeam, promptDone]);
-    expect(r.perEvent.at(-1)).toEqual([{ kind: 'ringback' }]);
-    expect(r.state).toEqual({ phase: 'team', team: 'sales', via: 'choice' });
+  it('goes on to hold music once the connecting message has played', () => {
+    const r = drive([...inQueue, promptDone]);
+    expect(r.perEvent.at(-1)).toEqual([{ kind: 'hold' }]);
+    expect(r.state).toEqual({ phase: 'queue', team: 'sales', via: 'choice', audio: 'hold', ringing: false });
   });
 
-  it('stops the ringback and goes to talking when an agent answers', () => {
-    const r = drive([...inTeam, promptDone, agentConnected]);
-    expect(r.perEvent.at(-1)).toEqual([{ kind: 'stopPrompt' }]);
+  it('stops the connecting message and the hold music and goes to talking when an agent answers', () => {
+    const early = drive([...inQueue, agentConnected]);
+    expect(early.perEvent.at(-1)).toEqual([{ kind: 'stopPrompt' }, { kind: 'stopHold' }]);
+    expect(early.state).toEqual({ phase: 'talking', team: 'sales' });
+
+    const r = drive([...inQueue, promptDone, position(2, 4), promptDone, ringing, agentConnected]);
+    expect(r.perEvent.at(-1)).toEqual([{ kind: 'stopPrompt' }, { kind: 'stopHold' }]);
     expect(r.state).toEqual({ phase: 'talking', team: 'sales' });
   });
 
-  it('ignores digits while ringing', () => {
-    const r = drive([...inTeam, promptDone, digit('2')]);
-    expect(r.perEvent.at(-1)).toEqual([]);
-    expect(r.state).toEqual({ phase: 'team', team: 'sales', via: 'choice' });
+  it('keeps the team chosen by default when an agent answers', () => {
+    const r = drive([...inMenu, digit('9'), digit('9'), digit('9'), promptDone, agentConnected]);
+    expect(r.state).toEqual({ phase: 'talking', team: 'sales' });
   });
 
-  it('says nobody could answer, without barge-in, then hangs up', () => {
-    const r = drive([...inTeam, promptDone, teamUnanswered]);
-    expect(r.perEvent.at(-1)).toEqual([{ kind: 'stopPrompt' }, { kind: 'play', prompts: ['noAnswer'], bargeIn: false }]);
+  it('ignores digits and silence (for now)', () => {
+    const r = drive([...inQueue, digit('2'), promptDone, digit('#'), silence, digit('1')]);
+    expect(r.perEvent.slice(3)).toEqual([[], [{ kind: 'hold' }], [], [], []]);
+    expect(r.state).toEqual({ phase: 'queue', team: 'sales', via: 'choice', audio: 'hold', ringing: false });
+  });
+
+  it('ignores a second start', () => {
+    const r = drive([...inQueue, start(true)]);
+    expect(r.perEvent.at(-1)).toEqual([]);
+    expect(r.state).toEqual(queued('sales', 'choice'));
+  });
+
+  it('says nobody could answer, without barge-in, leaving the queue, then hangs up', () => {
+    const r = drive([...inQueue, promptDone, noAgent]);
+    expect(r.perEvent.at(-1)).toEqual([
+      { kind: 'stopHold' },
+      { kind: 'leaveQueue' },
+      { kind: 'stopPrompt' },
+      { kind: 'play', prompts: ['noAnswer'], bargeIn: false },
+    ]);
     expect(r.state).toEqual({ phase: 'farewell', prompt: 'noAnswer' });
 
-    const end = drive([...inTeam, promptDone, teamUnanswered, digit('1'), promptDone]);
-    expect(end.perEvent.at(-2)).toEqual([]);
+    const end = drive([...inQueue, promptDone, noAgent, digit('1'), ringing, agentConnected, promptDone]);
+    expect(end.perEvent.slice(-4, -1)).toEqual([[], [], []]);
     expect(end.perEvent.at(-1)).toEqual([{ kind: 'hangup' }]);
     expect(end.state).toEqual({ phase: 'ended' });
+  });
+
+  it('says nobody could answer even during the connecting message (nobody logged in)', () => {
+    const r = drive([...inQueue, noAgent]);
+    expect(r.perEvent.at(-1)).toEqual([
+      { kind: 'stopHold' },
+      { kind: 'leaveQueue' },
+      { kind: 'stopPrompt' },
+      { kind: 'play', prompts: ['noAnswer'], bargeIn: false },
+    ]);
+    expect(r.state).toEqual({ phase: 'farewell', prompt: 'noAnswer' });
+  });
+
+  it('does not announce the farewell twice when noAgent comes again', () => {
+    const r = drive([...inQueue, noAgent, noAgent]);
+    expect(r.perEvent.at(-1)).toEqual([]);
+    expect(plays(r.effects).filter((p) => p.prompts.includes('noAnswer'))).toHaveLength(1);
   });
 });
 
 describe('talking to an agent', () => {
   it('ignores digits and everything else but a failure', () => {
     const talking: CallState = { phase: 'talking', team: 'sales' };
-    const r = drive([digit('1'), digit('#'), promptDone, silence, teamUnanswered, agentConnected], MENU, talking);
+    const r = drive(
+      [digit('1'), digit('#'), promptDone, silence, noAgent, agentConnected, ringing, notRinging, position(1, 1), start(true)],
+      MENU,
+      talking,
+    );
     expect(r.effects).toEqual([]);
     expect(r.state).toEqual(talking);
   });
 });
 
 describe('a failure on our side', () => {
-  const APOLOGY: Effect[] = [
+  const APOLOGY: Effect[] = [{ kind: 'cancelDigitTimer' }, { kind: 'stopPrompt' }, { kind: 'play', prompts: ['apology'], bargeIn: false }];
+  /** In a queue, the caller leaves it too: nobody would take the call. */
+  const QUEUE_APOLOGY: Effect[] = [
     { kind: 'cancelDigitTimer' },
-    { kind: 'stopDialing' },
+    { kind: 'stopHold' },
+    { kind: 'leaveQueue' },
     { kind: 'stopPrompt' },
     { kind: 'play', prompts: ['apology'], bargeIn: false },
   ];
 
-  const phases: [string, CallEvent[]][] = [
-    ['before start (greeting)', []],
-    ['greeting', [start(true)]],
-    ['menu', [...inMenu]],
-    ['menu, waiting for a digit', [...inMenu, promptDone]],
-    ['team', [...inMenu, digit('3')]],
-    ['team, ringing', [...inMenu, digit('3'), promptDone]],
-    ['closed farewell', [start(false)]],
-    ['no-answer farewell', [...inMenu, digit('3'), promptDone, teamUnanswered]],
+  const phases: [string, CallEvent[], Effect[]][] = [
+    ['before start (greeting)', [], APOLOGY],
+    ['greeting', [start(true)], APOLOGY],
+    ['greeting, with a digit typed ahead', [start(true), digit('2')], APOLOGY],
+    ['menu', [...inMenu], APOLOGY],
+    ['menu, waiting for a digit', [...inMenu, promptDone], APOLOGY],
+    ['queue, connecting message', [...inMenu, digit('3')], QUEUE_APOLOGY],
+    ['queue, hold music', [...inMenu, digit('3'), promptDone], QUEUE_APOLOGY],
+    ['queue, position announced', [...inMenu, digit('3'), promptDone, position(3, 5)], QUEUE_APOLOGY],
+    ['queue, ringback', [...inMenu, digit('3'), promptDone, ringing], QUEUE_APOLOGY],
+    ['closed farewell', [start(false)], APOLOGY],
+    ['no-answer farewell', [...inMenu, digit('3'), promptDone, noAgent], APOLOGY],
   ];
 
-  it.each(phases)('in %s: stops everything and apologises, then hangs up', (_, before) => {
+  it.each(phases)('in %s: stops everything and apologises, then hangs up', (_, before, apology) => {
     const r = drive([...before, failure, promptDone]);
-    expect(r.perEvent.at(-2)).toEqual(APOLOGY);
+    expect(r.perEvent.at(-2)).toEqual(apology);
     expect(r.perEvent.at(-1)).toEqual([{ kind: 'hangup' }]);
     expect(r.state).toEqual({ phase: 'ended' });
+  });
+
+  it('leaves the queue only when the caller was in one', () => {
+    const fromMenu = drive([...inMenu, failure]);
+    expect(kinds(fromMenu.effects)).not.toContain('leaveQueue');
+    const fromQueue = drive([...inMenu, digit('1'), failure]);
+    expect(kinds(fromQueue.perEvent.at(-1)!)).toContain('leaveQueue');
+  });
+
+  it('ignores queue events during the apology', () => {
+    const r = drive([...inMenu, digit('1'), failure, ringing, position(1, 1), agentConnected, noAgent, promptDone]);
+    expect(r.perEvent.slice(-5, -1)).toEqual([[], [], [], []]);
+    expect(r.perEvent.at(-1)).toEqual([{ kind: 'hangup' }]);
   });
 
   it('never cuts a caller talking to an agent', () => {
@@ -312,19 +385,57 @@ describe('resume() after a Relais restart', () => {
   });
 
   it('keeps a choice typed ahead during the greeting', () => {
-    expect(resume({ phase: 'greeting', typeahead: '2' }, MENU).state).toEqual({ phase: 'team', team: 'after-sales', via: 'choice' });
+    expect(resume({ phase: 'greeting', typeahead: '2' }, MENU)).toEqual({
+      state: queued('after-sales', 'choice'),
+      effects: enterQueue('after-sales'),
+    });
   });
 
   it('replays the menu at the same attempt, so replays are not reset by a restart', () => {
     const t = resume({ phase: 'menu', attempt: 2 }, MENU);
     expect(t).toEqual({ state: { phase: 'menu', attempt: 2 }, effects: [{ kind: 'play', prompts: ['menu'], bargeIn: true }] });
     // One more unknown digit now goes to the default team (replays 2).
-    expect(step(t.state, digit('9'), MENU).state).toEqual({ phase: 'team', team: 'sales', via: 'default' });
+    expect(step(t.state, digit('9'), MENU).state).toEqual(queued('sales', 'default'));
   });
 
-  it('rings the team again with ringback', () => {
-    const team: CallState = { phase: 'team', team: 'technical', via: 'default' };
-    expect(resume(team, MENU)).toEqual({ state: team, effects: [{ kind: 'ringback' }, { kind: 'dialTeam', team: 'technical' }] });
+  it.each([
+    ['the connecting message', 'prompt', false],
+    ['hold music', 'hold', false],
+    ['ringback', 'ringback', true],
+  ] as const)('puts a caller who heard %s back in the queue, on hold music (place kept)', (_, audio, isRinging) => {
+    const before: CallState = { phase: 'queue', team: 'technical', via: 'default', audio, ringing: isRinging };
+    expect(resume(before, MENU)).toEqual({
+      state: { phase: 'queue', team: 'technical', via: 'default', audio: 'hold', ringing: false },
+      effects: [{ kind: 'hold' }, { kind: 'enqueue', team: 'technical' }],
+    });
+  });
+
+  it('announces the position on hold after a resume, then goes back to hold music', () => {
+    const t = resume({ phase: 'queue', team: 'sales', via: 'choice', audio: 'hold', ringing: false }, MENU);
+    const r = drive([position(4, 6), promptDone], MENU, t.state);
+    expect(r.perEvent).toEqual([
+      [{ kind: 'stopHold' }, { kind: 'play', prompts: ['position-4', 'wait-6'], bargeIn: false }],
+      [{ kind: 'hold' }],
+    ]);
+  });
+
+  it('does not replay, after a resume, a position that was waiting for the end of a prompt', () => {
+    // Saved while the connecting message played, with a position to say after it.
+    const saved: CallState = {
+      phase: 'queue',
+      team: 'sales',
+      via: 'choice',
+      audio: 'prompt',
+      ringing: false,
+      pending: { position: 7, minutes: 12 },
+    };
+    const t = resume(saved, MENU);
+    // The fresh position (announced on re-entering the queue) is said, then hold music: not the stale one.
+    const r = drive([position(2, 3), promptDone], MENU, t.state);
+    expect(r.perEvent).toEqual([
+      [{ kind: 'stopHold' }, { kind: 'play', prompts: ['position-2', 'wait-3'], bargeIn: false }],
+      [{ kind: 'hold' }],
+    ]);
   });
 
   it.each(['closed', 'noAnswer', 'apology'] as const)('replays the %s farewell, then hangs up', (prompt) => {

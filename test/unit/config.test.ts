@@ -74,9 +74,9 @@ describe('the demo configuration', () => {
       replays: 2,
       digitTimeoutSeconds: 6,
     });
-    expect(config.teams.technical).toMatchObject({ strategy: 'longestidle', ringSeconds: 15, timeoutSeconds: 60 });
+    expect(config.teams.technical).toMatchObject({ strategy: 'longestidle', ringSeconds: 15, maxWaitSeconds: 300 });
     // Defaults filled in.
-    expect(config.teams.sales).toMatchObject({ ringSeconds: 20, timeoutSeconds: 60 });
+    expect(config.teams.sales).toMatchObject({ ringSeconds: 20, maxWaitSeconds: 300 });
     expect(config.asterisk.ari).toMatchObject({ username: 'relais', app: 'relais' });
     expect(config.trunk.codecs).toEqual(['alaw', 'ulaw']);
   });

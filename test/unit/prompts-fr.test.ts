@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfigFile, parseConfig, type Config, type Env } from '../../config/load.ts';
 import { promptSources } from '../../ivr/prompts.fr.ts';
 import { connectingPrompt, type PromptId } from '../../ivr/call-flow.ts';
+import { ANNOUNCED_MINUTES, ANNOUNCED_POSITIONS, announcement } from '../../ivr/queue-flow.ts';
 import type { PromptSource } from '../../asterisk/prompts.ts';
 
 const DEMO = fileURLToPath(new URL('../../config/iseedor.yaml', import.meta.url));
@@ -25,6 +26,14 @@ const textOf = (source: PromptSource | undefined): string => {
   return (source as { text: string }).text;
 };
 
+/** Every queue announcement: position-1..10, position-many, wait-1..30, wait-many. */
+const QUEUE_PROMPTS: PromptId[] = [
+  ...Array.from({ length: 10 }, (_, i): PromptId => `position-${i + 1}`),
+  'position-many',
+  ...Array.from({ length: 30 }, (_, i): PromptId => `wait-${i + 1}`),
+  'wait-many',
+];
+
 let sources: Record<PromptId, PromptSource>;
 beforeAll(() => {
   sources = promptSources(loadConfigFile(DEMO, fakeEnv));
@@ -42,8 +51,17 @@ describe('promptSources for the demo configuration', () => {
       connectingPrompt('sales'),
       connectingPrompt('after-sales'),
       connectingPrompt('technical'),
+      ...QUEUE_PROMPTS,
     ];
     expect(Object.keys(sources).sort()).toEqual([...expected].sort());
+  });
+
+  it('has a source for every announcement the queue can make', () => {
+    for (let position = 0; position <= 3 * ANNOUNCED_POSITIONS; position++) {
+      for (let minutes = 0; minutes <= 3 * ANNOUNCED_MINUTES; minutes++) {
+        for (const id of announcement(position || 1, minutes)) expect(sources[id], id).toBeDefined();
+      }
+    }
   });
 
   it('lists the three teams in the menu, each with its digit, in digit order', () => {
@@ -125,5 +143,52 @@ describe('promptSources with overrides', () => {
     const s = promptSources(config);
     expect(textOf(s[connectingPrompt('sales')])).toContain('Service commercial');
     expect(textOf(s.menu)).toContain('Pour Service commercial, tapez 1.');
+  });
+});
+
+describe('queue announcements, in French', () => {
+  it.each(QUEUE_PROMPTS)('%s is a French text', (id) => {
+    const text = textOf(sources[id]);
+    expect(text.length).toBeGreaterThan(10);
+    expect(text).toMatch(/^[A-Z]/);
+    expect(text).toMatch(/\.$/);
+    // Said in words, never "2e" or a bare id, which a speech engine reads badly.
+    expect(text).not.toMatch(/\d+e\b|position|wait|many/);
+  });
+
+  it('says the position as a French ordinal word', () => {
+    expect(textOf(sources['position-1'])).toBe('Vous êtes le premier en attente.');
+    expect(textOf(sources['position-2'])).toContain('deuxième');
+    expect(textOf(sources['position-3'])).toContain('troisième');
+    expect(textOf(sources['position-10'])).toContain('dixième');
+    const ordinals = Array.from({ length: 10 }, (_, i) => textOf(sources[`position-${i + 1}`]));
+    expect(new Set(ordinals).size).toBe(10);
+  });
+
+  it('says "many" positions as more people waiting ahead', () => {
+    const many = textOf(sources['position-many']);
+    expect(many).toMatch(/personnes/);
+    expect(many).toContain(String(ANNOUNCED_POSITIONS));
+  });
+
+  it('says the wait in minutes, "une minute" for one', () => {
+    expect(textOf(sources['wait-1'])).toContain('une minute');
+    expect(textOf(sources['wait-1'])).not.toContain('1 minute');
+    expect(textOf(sources['wait-2'])).toContain('2 minutes');
+    expect(textOf(sources['wait-3'])).toContain('3 minutes');
+    expect(textOf(sources['wait-30'])).toContain('30 minutes');
+    for (let m = 1; m <= 30; m++) expect(textOf(sources[`wait-${m}`])).toMatch(/attente/);
+  });
+
+  it('says a wait beyond 30 minutes as "plus de 30 minutes"', () => {
+    expect(textOf(sources['wait-many'])).toContain(`plus de ${ANNOUNCED_MINUTES} minutes`);
+  });
+
+  it('keeps the announcements whatever the configuration overrides', () => {
+    const config = demoWith((c) => {
+      c.prompts = { menu: { text: 'Tapez 1 pour les ventes.' } };
+    });
+    const s = promptSources(config);
+    for (const id of QUEUE_PROMPTS) expect(s[id], id).toEqual(sources[id]);
   });
 });

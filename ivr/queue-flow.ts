@@ -1,0 +1,49 @@
+/**
+ * The caller's side of a queue, as a pure function: hold music, the position and estimated wait
+ * announced (never over another prompt, never over ringback), ringback while an agent's phone
+ * rings, and back to music when it stops ringing.
+ */
+import { play, type CallEvent, type Effect, type PromptId, type QueueState, type Transition } from './flow-types.ts';
+
+/** Positions and waits beyond these are said as "more than". */
+export const ANNOUNCED_POSITIONS = 10;
+export const ANNOUNCED_MINUTES = 30;
+
+export function announcement(position: number, minutes: number): PromptId[] {
+  return [
+    position > ANNOUNCED_POSITIONS ? 'position-many' : `position-${position}`,
+    minutes > ANNOUNCED_MINUTES ? 'wait-many' : `wait-${Math.max(1, minutes)}`,
+  ];
+}
+
+/** The queue's reaction to an event, or undefined when the event means nothing here. */
+export function queueStep(state: QueueState, event: CallEvent): Transition | undefined {
+  const to = (next: Partial<QueueState>, effects: Effect[]): Transition => ({ state: { ...state, ...next }, effects });
+  switch (event.type) {
+    case 'promptDone': {
+      if (state.audio !== 'prompt') return undefined;
+      // An agent's phone rings: connecting the caller beats telling them their place.
+      if (state.ringing) return to({ audio: 'ringback', pending: undefined }, [{ kind: 'ringback' }]);
+      if (state.pending) {
+        const { position, minutes } = state.pending;
+        return to({ pending: undefined }, [play(announcement(position, minutes), false)]);
+      }
+      return to({ audio: 'hold' }, [{ kind: 'hold' }]);
+    }
+    case 'position':
+      // Being connected: nothing to announce, and an older position waiting to be said is stale.
+      if (event.position < 1) return state.pending ? to({ pending: undefined }, []) : undefined;
+      if (state.audio === 'hold')
+        return to({ audio: 'prompt' }, [{ kind: 'stopHold' }, play(announcement(event.position, event.minutes), false)]);
+      if (state.audio === 'prompt') return to({ pending: { position: event.position, minutes: event.minutes } }, []);
+      return undefined;
+    case 'ringing':
+      if (state.audio === 'hold') return to({ ringing: true, audio: 'ringback' }, [{ kind: 'stopHold' }, { kind: 'ringback' }]);
+      return to({ ringing: true }, []);
+    case 'notRinging':
+      if (state.audio === 'ringback') return to({ ringing: false, audio: 'hold' }, [{ kind: 'stopPrompt' }, { kind: 'hold' }]);
+      return to({ ringing: false }, []);
+    default:
+      return undefined;
+  }
+}
