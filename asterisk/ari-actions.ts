@@ -28,6 +28,8 @@ export interface AriActions {
   answer(channelId: string): Promise<void>;
   /** Plays a playlist (`sound:...`, `tone:...`) as one playback with a known id. */
   play(channelId: string, media: readonly string[], playbackId: string): Promise<void>;
+  /** Plays to everyone in a bridge. */
+  playOnBridge(bridgeId: string, media: readonly string[], playbackId: string): Promise<void>;
   stopPlayback(playbackId: string): Promise<void>;
   /** Music on hold (the `default` class: Debian's opsound), until stopped. */
   startHold(channelId: string): Promise<void>;
@@ -55,6 +57,7 @@ export function ariActions(http: AriHttp): AriActions {
   return {
     answer: (channelId) => http.post(`channels/${e(channelId)}/answer`),
     play: (channelId, media, playbackId) => http.post(`channels/${e(channelId)}/play/${e(playbackId)}`, { media: media.join(',') }),
+    playOnBridge: (bridgeId, media, playbackId) => http.post(`bridges/${e(bridgeId)}/play/${e(playbackId)}`, { media: media.join(',') }),
     stopPlayback: (playbackId) => cleanup(() => http.delete(`playbacks/${e(playbackId)}`)),
     startHold: (channelId) => http.post(`channels/${e(channelId)}/moh`, { mohClass: 'default' }),
     stopHold: (channelId) => cleanup(() => http.delete(`channels/${e(channelId)}/moh`)),

@@ -24,3 +24,9 @@ export function staffDialStrings(staffId: string): string[] {
   const e = staffEndpoints(staffId);
   return [`PJSIP/${e.phone}`, `PJSIP/${e.browser}`];
 }
+
+/** The staff member a channel belongs to, from its name (`PJSIP/gary-webrtc-0000002a` → gary). */
+export function staffOfChannel(channelName: string): string | undefined {
+  const m = /^PJSIP\/(.+)-[0-9a-f]{8}$/.exec(channelName);
+  return m?.[1]?.replace(/-webrtc$/, '');
+}

@@ -146,6 +146,43 @@ const asterisk = (resolve: SecretResolver) =>
     }),
   });
 
+const callbacks = (resolve: SecretResolver) =>
+  z.strictObject({
+    /** The company's public number, shown to the customers it calls back. */
+    callerId: z.string().regex(/^\+[1-9]\d{6,14}$/, 'a number in E.164 format, such as +33184000000'),
+    /** How a customer is reached through the ISP: `{number}` becomes their number in E.164. */
+    dial: z.string().regex(/^sips?:\{number\}@\S+$/, 'a SIP URI whose user part is {number}, such as sip:{number}@sip.isp.example'),
+    /** Calls per callback before it is marked failed. */
+    attempts: z.number().int().min(1).max(10).default(3),
+    /** Wait before the first retry; each next one waits twice as long. Retries only happen during business hours. */
+    retryAfterSeconds: wholeSeconds(86_400).default(600),
+    /** How long the customer's phone rings. */
+    ringSeconds: wholeSeconds(120).default(30),
+    /** Countries whose numbers are called back (ISO codes); premium-rate numbers never are. */
+    countries: z
+      .array(z.string().regex(/^[A-Z]{2}$/, 'an ISO country code such as FR'))
+      .min(1)
+      .default(['FR']),
+    /** Requests to the public POST /api/callbacks allowed per client address and per number called. */
+    rateLimit: z
+      .strictObject({
+        perAddressPerHour: z.number().int().min(1).max(10_000).default(10),
+        perNumberPerDay: z.number().int().min(1).max(100).default(3),
+      })
+      .default({ perAddressPerHour: 10, perNumberPerDay: 3 }),
+    /** Confirmation SMS through Twilio; without it, no SMS. */
+    sms: z
+      .strictObject({
+        accountSid: z.string().regex(/^AC[0-9a-f]{32}$/, 'a Twilio Account SID (AC and 32 hex digits)'),
+        authToken: secret(resolve),
+        /** The sending number (E.164) or alphanumeric sender id. */
+        from: z.string().min(1),
+        /** Twilio's API origin; only tests change it. */
+        apiBase: z.url().optional(),
+      })
+      .optional(),
+  });
+
 export const buildConfigSchema = (resolve: SecretResolver) =>
   z
     .strictObject({
@@ -154,6 +191,8 @@ export const buildConfigSchema = (resolve: SecretResolver) =>
         timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
         /** Language of prompts and of Debian's core sounds (digits). */
         language: z.enum(['fr']).default('fr'),
+        /** Where the company is: numbers written without a country prefix are from here. */
+        country: z.enum(['FR', 'BE', 'CH', 'LU', 'MC', 'CA']).default('FR'),
       }),
       hours,
       staff: z.record(id, staffMember(resolve)),
@@ -169,6 +208,8 @@ export const buildConfigSchema = (resolve: SecretResolver) =>
         })
         .default({ autoPauseAfterMissed: 3, serviceLevelSeconds: 20 }),
       trunk,
+      /** Automatic callbacks; without this section nobody is offered one. */
+      callbacks: callbacks(resolve).optional(),
       asterisk: asterisk(resolve),
       server: z.strictObject({
         host: z.string().default('127.0.0.1'),

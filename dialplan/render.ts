@@ -2,8 +2,8 @@
  * extensions.conf. Two contexts and nothing else:
  * - `from-trunk`: every call from the ISP enters Relais' Stasis application. No Dial, no Goto
  *   elsewhere: a caller from outside can never make Asterisk dial out (toll fraud).
- * - `staff`: staff phones reach each other by extension. Only the extensions listed in the
- *   configuration exist; there is no pattern that reaches the trunk.
+ * - `staff`: staff phones reach each other by extension, and dial feature codes (log in, log
+ *   out, pause, resume) that Relais handles. Only these exist; no pattern reaches the trunk.
  */
 import type { Config } from '../config/load.ts';
 import { renderConf, type ConfSection } from '../asterisk/conf-file.ts';
@@ -11,6 +11,12 @@ import { CONTEXT_STAFF, CONTEXT_TRUNK, staffDialStrings } from '../asterisk/endp
 
 /** Stasis application argument that marks a call from the public network. */
 export const STASIS_ARG_INBOUND = 'inbound';
+/** Stasis application argument of a staff feature code: `feature,<action>`. */
+export const STASIS_ARG_FEATURE = 'feature';
+
+/** What staff dial from their phone to change their presence (the codes Asterisk users know from queues). */
+export const FEATURE_CODES = { '*45': 'login', '*46': 'logout', '*47': 'pause', '*48': 'resume' } as const;
+export type FeatureAction = (typeof FEATURE_CODES)[keyof typeof FEATURE_CODES];
 
 /** How long an internal call rings before it gives up. */
 const INTERNAL_RING_SECONDS = 30;
@@ -23,14 +29,15 @@ export function renderDialplan(config: Config, apologyPrompt: string, extraConte
   const app = config.asterisk.ari.app;
   // Answered here, before Stasis: the caller is answered at once whatever the load on Relais
   // (bench/ measured ARI's answer request reaching over a second at 400 calls).
-  const toIvr = (exten: string) =>
+  const toRelais = (exten: string, args: string) =>
     [
       ['exten', `${exten},1,Answer()`],
-      ['same', `n,Stasis(${app},${STASIS_ARG_INBOUND},\${EXTEN})`],
+      ['same', `n,Stasis(${app},${args})`],
       ['same', 'n,GotoIf($["${STASISSTATUS}" != "FAILED"]?end)'],
       ['same', `n,Playback(${apologyPrompt})`],
       ['same', 'n(end),Hangup()'],
     ] as const;
+  const toIvr = (exten: string) => toRelais(exten, `${STASIS_ARG_INBOUND},\${EXTEN}`);
 
   const trunk: ConfSection = {
     name: CONTEXT_TRUNK,
@@ -41,11 +48,14 @@ export function renderDialplan(config: Config, apologyPrompt: string, extraConte
 
   const staff: ConfSection = {
     name: CONTEXT_STAFF,
-    comment: 'Staff phones call each other by extension.',
-    entries: Object.entries(config.staff).flatMap(([id, s]) => [
-      ['exten', `${s.extension},1,Dial(${staffDialStrings(id).join('&')},${INTERNAL_RING_SECONDS})`] as const,
-      ['same', 'n,Hangup()'] as const,
-    ]),
+    comment: 'Staff phones call each other by extension, and dial feature codes.',
+    entries: [
+      ...Object.entries(config.staff).flatMap(([id, s]) => [
+        ['exten', `${s.extension},1,Dial(${staffDialStrings(id).join('&')},${INTERNAL_RING_SECONDS})`] as const,
+        ['same', 'n,Hangup()'] as const,
+      ]),
+      ...Object.entries(FEATURE_CODES).flatMap(([code, action]) => toRelais(code, `${STASIS_ARG_FEATURE},${action}`)),
+    ],
   };
 
   return renderConf('Dialplan', [

@@ -13,9 +13,9 @@
  *          ringback while an agent's phone rings (queue-flow.ts)
  *     └─ nobody logged in, or the wait over the team's limit ─▶ no-answer message ─▶ hang up
  */
-import { queueStep } from './queue-flow.ts';
+import { callbackFromQueue, callbackStep, offerCallback, resumeCallback } from './callback-flow.ts';
+import { enterQueue, queueStep } from './queue-flow.ts';
 import {
-  connectingPrompt,
   play,
   type CallEvent,
   type CallState,
@@ -45,14 +45,15 @@ export function step(state: CallState, event: CallEvent, menu: MenuSettings): Tr
   switch (state.phase) {
     case 'greeting':
       if (event.type === 'start') {
-        return event.open ? { state, effects: [play('greeting', false)] } : farewell('closed');
+        if (event.open) return { state, effects: [play('greeting', false)] };
+        return menu.callbacks ? offerCallback(menu.defaultTeam, 'closed', false, []) : farewell('closed');
       }
       if (event.type === 'digit') {
         return menu.options[event.digit] ? stay({ phase: 'greeting', typeahead: event.digit }) : stay(state);
       }
       if (event.type === 'promptDone') {
         const team = state.typeahead && menu.options[state.typeahead];
-        return team ? toQueue(team, 'choice', []) : { state: { phase: 'menu', attempt: 0 }, effects: [play('menu', true)] };
+        return team ? toQueue(team, 'choice', [], menu) : { state: { phase: 'menu', attempt: 0 }, effects: [play('menu', true)] };
       }
       return stay(state);
 
@@ -61,7 +62,7 @@ export function step(state: CallState, event: CallEvent, menu: MenuSettings): Tr
       if (event.type === 'digit') {
         const team = menu.options[event.digit];
         const interrupt: Effect[] = [{ kind: 'stopPrompt' }, { kind: 'cancelDigitTimer' }];
-        if (team) return toQueue(team, 'choice', interrupt);
+        if (team) return toQueue(team, 'choice', interrupt, menu);
         return retry(state.attempt, menu, interrupt, ['invalid', 'menu']);
       }
       if (event.type === 'silence') return retry(state.attempt, menu, [], ['menu']);
@@ -71,10 +72,23 @@ export function step(state: CallState, event: CallEvent, menu: MenuSettings): Tr
       if (event.type === 'agentConnected') {
         return { state: { phase: 'talking', team: state.team }, effects: [{ kind: 'stopPrompt' }, { kind: 'stopHold' }] };
       }
-      if (event.type === 'noAgent') return farewell('noAnswer', [...leave(), { kind: 'stopPrompt' }]);
+      if (event.type === 'noAgent') {
+        // Offered a callback, the caller keeps their place until they choose.
+        if (menu.callbacks)
+          return offerCallback(state.team, 'no-agent', event.canWait ?? false, [
+            { kind: 'stopPrompt' },
+            { kind: 'stopHold' },
+            { kind: 'pauseQueue' },
+          ]);
+        return farewell('noAnswer', [...leave(), { kind: 'stopPrompt' }]);
+      }
+      if (event.type === 'digit' && event.digit === '1' && state.offerCallback) return callbackFromQueue(state.team);
       const t = queueStep(state, event);
       return t ?? stay(state);
     }
+
+    case 'callback':
+      return callbackStep(state, event, menu);
 
     case 'farewell':
       if (event.type === 'promptDone') return { state: { phase: 'ended' }, effects: [{ kind: 'hangup' }] };
@@ -94,16 +108,8 @@ function farewell(prompt: FarewellPrompt, before: Effect[] = []): Transition {
   return { state: { phase: 'farewell', prompt }, effects: [...before, play(prompt, false)] };
 }
 
-/** The caller hears "connecting you to..." while entering the queue: an agent may already be free. */
-function toQueue(team: string, via: 'choice' | 'default', before: Effect[]): Transition {
-  return {
-    state: { phase: 'queue', team, via, audio: 'prompt', ringing: false },
-    effects: [...before, play(connectingPrompt(team), false), { kind: 'enqueue', team }],
-  };
-}
-
 function retry(attempt: number, menu: MenuSettings, before: Effect[], prompts: PromptId[]): Transition {
-  if (attempt >= menu.replays) return toQueue(menu.defaultTeam, 'default', before);
+  if (attempt >= menu.replays) return toQueue(menu.defaultTeam, 'default', before, menu);
   return { state: { phase: 'menu', attempt: attempt + 1 }, effects: [...before, play(prompts, true)] };
 }
 
@@ -118,7 +124,7 @@ export function resume(state: CallState | undefined, menu: MenuSettings): Transi
     case 'greeting': {
       // A choice typed ahead during the greeting is kept.
       const team = state.typeahead && menu.options[state.typeahead];
-      return team ? toQueue(team, 'choice', []) : { state: { phase: 'menu', attempt: 0 }, effects: [play('menu', true)] };
+      return team ? toQueue(team, 'choice', [], menu) : { state: { phase: 'menu', attempt: 0 }, effects: [play('menu', true)] };
     }
     case 'menu':
       return { state: { phase: 'menu', attempt: state.attempt }, effects: [play('menu', true)] };
@@ -127,6 +133,8 @@ export function resume(state: CallState | undefined, menu: MenuSettings): Transi
         state: { ...state, audio: 'hold', ringing: false, pending: undefined },
         effects: [{ kind: 'hold' }, { kind: 'enqueue', team: state.team }],
       };
+    case 'callback':
+      return resumeCallback(state);
     case 'farewell':
       return { state, effects: [play(state.prompt, false)] };
     case 'talking':
@@ -134,4 +142,8 @@ export function resume(state: CallState | undefined, menu: MenuSettings): Transi
     case 'ended':
       return { state, effects: [{ kind: 'hangup' }] };
   }
+}
+
+function toQueue(team: string, via: 'choice' | 'default', before: Effect[], menu: MenuSettings): Transition {
+  return enterQueue(team, via, { offerCallback: menu.callbacks, before });
 }

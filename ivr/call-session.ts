@@ -6,9 +6,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { CallbackRequest, RequestResult } from '../callback/service.ts';
+import type { CallbackSource } from '../callback/store.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import type { Offer, Priority } from '../routing/model.ts';
-import { step, resume, type CallEvent, type CallState, type Effect, type MenuSettings, type PromptId } from './call-flow.ts';
+import {
+  step,
+  resume,
+  whenOf,
+  type CallbackOrigin,
+  type CallEvent,
+  type CallState,
+  type Effect,
+  type MenuSettings,
+  type PromptId,
+} from './call-flow.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
 import { OfferRinger, type RingerDeps } from './offer-ringer.ts';
 
@@ -31,9 +43,17 @@ export interface SessionDeps extends RingerDeps {
   /** Media URI of a prompt (`sound:/.../greeting`). */
   media: (prompt: PromptId) => string;
   now: () => Date;
+  /** Records callbacks; absent when the configuration has none. */
+  callbacks?: {
+    request(req: CallbackRequest): Promise<RequestResult>;
+    /** The digits to read back for a recorded number. */
+    digitsToSay(e164: string): string;
+  };
   /** Called when the session is over, so the app forgets it. */
   onEnded: (session: CallSession) => void;
 }
+
+const SOURCES: Record<CallbackOrigin, CallbackSource> = { queue: 'phone-queue', 'no-agent': 'phone-no-agent', closed: 'phone-closed' };
 
 /** French ringback, played to the caller while an agent's phone rings. */
 const RINGBACK = 'tone:ring;tonezone=fr';
@@ -102,8 +122,11 @@ export class CallSession {
 
   /** The routing core offers this call to agents: ring their phones. */
   onOffer(offer: Offer): void {
-    if (this.ended || this.state.phase !== 'queue') return;
-    const team = this.deps.queues[this.state.team];
+    // A caller being offered a callback is still waiting, in their place.
+    const s = this.state;
+    const waiting = s.phase === 'queue' || (s.phase === 'callback' && s.step === 'offer' && s.origin !== 'closed');
+    if (this.ended || !waiting) return;
+    const team = this.deps.queues[s.team];
     this.log.info({ step: 'offer', agents: offer.agents }, 'ringing agents');
     this.ringer.ring(offer, team?.offerSeconds ?? 20);
     this.dispatch({ type: 'ringing' });
@@ -185,7 +208,9 @@ export class CallSession {
       if (!gone.agentGone) quietly(ari.hangup(this.agent.channelId));
       quietly(ari.destroyBridge(this.agent.bridgeId));
       quietly(routing.finish(this.callId));
-    } else if (this.state.phase === 'queue') {
+    } else {
+      // Still waiting (in the queue, or choosing a callback in their place): the caller abandons.
+      // Nothing to do if the call never queued or already left: the core knows no such interaction.
       quietly(routing.abandon(this.callId));
     }
     void this.deps.store.remove(this.callId).catch((err) => this.log.warn({ err }, 'call record not removed'));
@@ -229,7 +254,12 @@ export class CallSession {
         clearTimeout(this.digitTimer);
         return;
       case 'enqueue':
-        this.enterQueue(effect.team).catch((err) => this.failed(err, 'enqueue'));
+        this.enterQueue(effect.team, effect.keepWaiting ?? false).catch((err) => this.failed(err, 'enqueue'));
+        return;
+      case 'pauseQueue':
+        return this.clearTimers();
+      case 'requestCallback':
+        this.requestCallback(effect).catch((err) => this.failed(err, 'callback'));
         return;
       case 'leaveQueue':
         this.clearTimers();
@@ -245,7 +275,7 @@ export class CallSession {
    * Enters the team's queue (idempotent: after a restart the place is kept), rings at once if an
    * agent is free, and otherwise announces the position now and every `announceEverySeconds`.
    */
-  private async enterQueue(teamId: string): Promise<void> {
+  private async enterQueue(teamId: string, keepWaiting: boolean): Promise<void> {
     const team = this.deps.queues[teamId];
     if (!team) throw new Error(`unknown team ${teamId}`);
     const { routing } = this.deps;
@@ -263,7 +293,7 @@ export class CallSession {
     this.log.info({ step: 'queued', team: ix.team, priority, state: ix.state }, 'caller in queue');
     const snapshot = await this.untilStored(() => routing.teamSnapshot(ix.team));
     if (!snapshot || this.ended) return;
-    if (snapshot.agents.every((a) => a.presence === 'offline')) return this.dispatch({ type: 'noAgent' });
+    if (snapshot.agents.every((a) => a.presence === 'offline')) return this.dispatch({ type: 'noAgent', canWait: false });
     if (ix.offer) this.onOffer(ix.offer);
     const announce = () =>
       void routing
@@ -272,10 +302,37 @@ export class CallSession {
         .catch((err) => this.log.warn({ err }, 'position unavailable'));
     announce();
     const waitedMs = this.deps.now().getTime() - ix.enqueuedAt;
-    this.queueTimers.push(
-      setInterval(announce, team.announceEverySeconds * 1000),
-      setTimeout(() => this.dispatch({ type: 'noAgent' }), Math.max(0, team.maxWaitSeconds * 1000 - waitedMs)),
-    );
+    this.queueTimers.push(setInterval(announce, team.announceEverySeconds * 1000));
+    if (!keepWaiting) {
+      this.queueTimers.push(
+        setTimeout(() => this.dispatch({ type: 'noAgent', canWait: true }), Math.max(0, team.maxWaitSeconds * 1000 - waitedMs)),
+      );
+    }
+  }
+
+  /**
+   * Records the callback the caller chose. A caller who was waiting keeps their place: the
+   * callback takes it, and the call leaves the queue as "called back", not abandoned.
+   */
+  private async requestCallback(effect: Extract<Effect, { kind: 'requestCallback' }>): Promise<void> {
+    const callbacks = this.deps.callbacks;
+    if (!callbacks) throw new Error('callbacks are not configured');
+    const waiting = whenOf(effect.origin) === 'turn' ? await this.deps.routing.interaction(this.callId) : undefined;
+    const result = await callbacks.request({
+      number: effect.number === 'caller' ? this.record.callerNumber : effect.number.typed,
+      team: waiting?.team ?? effect.team,
+      source: SOURCES[effect.origin],
+      place: waiting?.enqueuedAt,
+    });
+    if (this.ended) return;
+    if (!result.ok) {
+      this.log.info({ step: 'callback-refused', reason: result.reason }, 'callback number refused');
+      return this.dispatch({ type: 'callbackRefused' });
+    }
+    if (waiting)
+      await this.deps.routing.abandon(this.callId, 'callback').catch((err) => this.log.warn({ err }, 'leaving the queue failed'));
+    this.log.info({ step: 'callback-booked', callback: result.callback.id, merged: result.merged }, 'callback recorded');
+    this.dispatch({ type: 'callbackBooked', digits: callbacks.digitsToSay(result.callback.number) });
   }
 
   /**

@@ -37,6 +37,8 @@ export class OfferRinger {
     private readonly callerId: string,
     /** An agent's phones all stopped ringing, unanswered. */
     private readonly agentGone: (offerId: string, staffId: string, how: 'missed' | 'declined') => void,
+    /** The caller's channel, when there is one (a callback has none until the agent answers). */
+    private readonly originator: string | null = callId,
   ) {}
 
   get ringing(): boolean {
@@ -106,7 +108,7 @@ export class OfferRinger {
         callerId: this.callerId,
         // A little longer than the offer: the routing core decides when it expired.
         timeoutSeconds: seconds + 2,
-        originator: this.callId,
+        originator: this.originator ?? undefined,
       })
       // A phone that is not registered fails at once: that device simply does not ring.
       .catch((err: Error) => {

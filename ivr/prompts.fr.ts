@@ -5,8 +5,9 @@
  */
 import type { Config } from '../config/load.ts';
 import type { PromptName } from '../config/schema.ts';
+import type { FeatureAction } from '../dialplan/render.ts';
 import type { PromptSource } from '../asterisk/prompts.ts';
-import { connectingPrompt, type PromptId } from './call-flow.ts';
+import { connectingPrompt, type CallbackPrompt, type PromptId } from './call-flow.ts';
 import { ANNOUNCED_MINUTES, ANNOUNCED_POSITIONS } from './queue-flow.ts';
 import { describeOpeningHours } from './speak-hours.fr.ts';
 
@@ -36,7 +37,8 @@ export function promptSources(config: Config): Record<PromptId, PromptSource> {
   for (const [id, text] of Object.entries(defaults) as [keyof typeof defaults, string][]) {
     sources[id] = config.prompts[id] ?? { text };
   }
-  for (const [id, text] of Object.entries(queueAnnouncements())) sources[id as PromptId] = { text };
+  const extra = { ...queueAnnouncements(), ...FEATURE_CONFIRMATIONS, ...(config.callbacks ? callbackPrompts(config.company.name) : {}) };
+  for (const [id, text] of Object.entries(extra)) sources[id as PromptId] = { text };
   for (const [teamId, team] of Object.entries(config.teams)) {
     sources[connectingPrompt(teamId)] = team.connectingPrompt ?? {
       text: `Nous vous mettons en relation avec ${spoken(teamId)}. Merci de patienter.`,
@@ -44,6 +46,35 @@ export function promptSources(config: Config): Record<PromptId, PromptSource> {
   }
   return sources;
 }
+
+/** Arranging a callback (callers), and its call (customers and agents). */
+function callbackPrompts(company: string): Record<CallbackPrompt, string> {
+  return {
+    'callback-offer': 'Pour être rappelé sans perdre votre place, tapez 1.',
+    'callback-no-agent': "Aucun conseiller n'est disponible pour le moment. Pour être rappelé dès que possible, tapez 1.",
+    'callback-or-wait':
+      'Tous nos conseillers sont encore occupés. Pour être rappelé sans perdre votre place, tapez 1. Pour continuer à patienter, tapez 2.',
+    'callback-closed': 'Pour être rappelé dès notre réouverture, tapez 1.',
+    'callback-which': 'Pour être rappelé au numéro depuis lequel vous appelez, tapez 1. Pour indiquer un autre numéro, tapez 2.',
+    'callback-type': 'Composez votre numéro de téléphone, puis la touche dièse.',
+    'callback-bad-number': 'Nous ne pouvons pas rappeler ce numéro.',
+    'callback-confirm': "C'est noté. Nous vous rappellerons au",
+    'callback-confirm-turn': 'dès que votre tour viendra. Merci, et à bientôt.',
+    'callback-confirm-opening': 'dès notre réouverture. Merci, et à bientôt.',
+    'callback-cancelled': "Aucun rappel n'a été enregistré. Merci de votre appel, et à bientôt.",
+    'callback-intro': `Bonjour, ici ${company}. Vous avez demandé à être rappelé : un conseiller est en ligne.`,
+    'callback-retry': "Le client n'a pas répondu. Un nouvel essai est programmé.",
+    'callback-failed': "Le client n'a pas répondu. C'était le dernier essai : le rappel est noté en échec.",
+  };
+}
+
+/** What staff hear after dialling a feature code. */
+const FEATURE_CONFIRMATIONS: Record<`feature-${FeatureAction}`, string> = {
+  'feature-login': 'Vous êtes connecté. Les appels de vos équipes vous seront présentés.',
+  'feature-logout': 'Vous êtes déconnecté. Bonne fin de journée.',
+  'feature-pause': 'Vous êtes en pause. Aucun appel ne vous sera présenté.',
+  'feature-resume': 'Vous êtes de nouveau disponible.',
+};
 
 /** Said in words: a speech engine reads "2e" badly. As many as ANNOUNCED_POSITIONS. */
 const ORDINALS = ['premier', 'deuxième', 'troisième', 'quatrième', 'cinquième', 'sixième', 'septième', 'huitième', 'neuvième', 'dixième'];

@@ -3,7 +3,7 @@
  * announced (never over another prompt, never over ringback), ringback while an agent's phone
  * rings, and back to music when it stops ringing.
  */
-import { play, type CallEvent, type Effect, type PromptId, type QueueState, type Transition } from './flow-types.ts';
+import { connectingPrompt, play, type CallEvent, type Effect, type PromptId, type QueueState, type Transition } from './flow-types.ts';
 
 /** Positions and waits beyond these are said as "more than". */
 export const ANNOUNCED_POSITIONS = 10;
@@ -16,6 +16,26 @@ export function announcement(position: number, minutes: number): PromptId[] {
   ];
 }
 
+/**
+ * Entering a team's queue: "connecting you to..." plays while the routing core looks for a free
+ * agent. After declining a callback (`keepWaiting`), the caller goes back to the music, with no
+ * wait limit any more.
+ */
+export function enterQueue(
+  team: string,
+  via: QueueState['via'],
+  opts: { offerCallback?: boolean; keepWaiting?: boolean; before?: Effect[] } = {},
+): Transition {
+  const state: QueueState = { phase: 'queue', team, via, audio: 'prompt', ringing: false, offerCallback: opts.offerCallback };
+  const before = opts.before ?? [];
+  if (opts.keepWaiting)
+    return {
+      state: { ...state, audio: 'hold', offerCallback: true },
+      effects: [...before, { kind: 'hold' }, { kind: 'enqueue', team, keepWaiting: true }],
+    };
+  return { state, effects: [...before, play(connectingPrompt(team), false), { kind: 'enqueue', team }] };
+}
+
 /** The queue's reaction to an event, or undefined when the event means nothing here. */
 export function queueStep(state: QueueState, event: CallEvent): Transition | undefined {
   const to = (next: Partial<QueueState>, effects: Effect[]): Transition => ({ state: { ...state, ...next }, effects });
@@ -26,7 +46,7 @@ export function queueStep(state: QueueState, event: CallEvent): Transition | und
       if (state.ringing) return to({ audio: 'ringback', pending: undefined }, [{ kind: 'ringback' }]);
       if (state.pending) {
         const { position, minutes } = state.pending;
-        return to({ pending: undefined }, [play(announcement(position, minutes), false)]);
+        return to({ pending: undefined }, [play(announcementOf(state, position, minutes), false)]);
       }
       return to({ audio: 'hold' }, [{ kind: 'hold' }]);
     }
@@ -34,7 +54,7 @@ export function queueStep(state: QueueState, event: CallEvent): Transition | und
       // Being connected: nothing to announce, and an older position waiting to be said is stale.
       if (event.position < 1) return state.pending ? to({ pending: undefined }, []) : undefined;
       if (state.audio === 'hold')
-        return to({ audio: 'prompt' }, [{ kind: 'stopHold' }, play(announcement(event.position, event.minutes), false)]);
+        return to({ audio: 'prompt' }, [{ kind: 'stopHold' }, play(announcementOf(state, event.position, event.minutes), false)]);
       if (state.audio === 'prompt') return to({ pending: { position: event.position, minutes: event.minutes } }, []);
       return undefined;
     case 'ringing':
@@ -47,3 +67,9 @@ export function queueStep(state: QueueState, event: CallEvent): Transition | und
       return undefined;
   }
 }
+
+/** The announcement, and how to be called back instead when that is offered. */
+const announcementOf = (state: QueueState, position: number, minutes: number): PromptId[] => [
+  ...announcement(position, minutes),
+  ...(state.offerCallback ? (['callback-offer'] as const) : []),
+];

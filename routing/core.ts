@@ -150,12 +150,17 @@ export class RoutingCore {
     });
   }
 
-  /** The customer left before an agent took the interaction (or it is withdrawn). */
-  abandon(interactionId: string): Promise<void> {
+  /**
+   * The interaction leaves the queue before an agent took it: the customer left (abandoned), or
+   * asked to be called back (callback: the callback takes its place, and it is not an abandon).
+   * Returns what left, undefined if it was not waiting any more.
+   */
+  abandon(interactionId: string, step: 'abandoned' | 'callback' = 'abandoned'): Promise<Interaction | undefined> {
     return this.store.withLock(async () => {
       const ix = await this.store.interaction(interactionId);
       if (ix?.state === 'assigned') throw new Error(`interaction ${interactionId} is with an agent: finish it instead`);
-      if (ix) await this.abandonLocked(ix);
+      if (ix) await this.abandonLocked(ix, step);
+      return ix;
     });
   }
 
@@ -305,13 +310,13 @@ export class RoutingCore {
     await this.dispatchLocked([ix.team, ...this.teamsOfAgents(leaving)]);
   }
 
-  private async abandonLocked(ix: Interaction): Promise<void> {
+  private async abandonLocked(ix: Interaction, step: 'abandoned' | 'callback' = 'abandoned'): Promise<void> {
     const now = this.now();
     const b = this.store.batch().dequeue(ix.team, ix.id).offerExpires(ix.id, undefined).deleteInteraction(ix.id);
     const freed = ix.offer?.agents ?? [];
     for (const a of await this.store.agents(freed, now)) b.saveAgent({ ...a, offered: a.offered.filter((id) => id !== ix.id) });
     if (ix.offer) b.emit({ type: 'offerCancelled', offer: ix.offer, agents: freed, reason: 'abandoned' });
-    await b.journal({ at: now, step: 'abandoned', interaction: ix }).emit({ type: 'queue', team: ix.team }).commit();
+    await b.journal({ at: now, step, interaction: ix }).emit({ type: 'queue', team: ix.team }).commit();
     await this.dispatchLocked(this.teamsOfAgents(freed));
   }
 

@@ -78,6 +78,16 @@ export interface TeamRouting {
   wrapUpSeconds: number;
 }
 
-/** Every step recorded, in order, for statistics. */
-export const routingSteps = ['queued', 'offered', 'accepted', 'missed', 'declined', 'abandoned', 'overflowed', 'ended'] as const;
+/** Every step recorded, in order, for statistics. `callback`: the customer left the queue to be called back. */
+export const routingSteps = [
+  'queued',
+  'offered',
+  'accepted',
+  'missed',
+  'declined',
+  'abandoned',
+  'overflowed',
+  'ended',
+  'callback',
+] as const;
 export type RoutingStep = (typeof routingSteps)[number];

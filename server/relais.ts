@@ -14,6 +14,7 @@ import { ariActions } from '../asterisk/ari-actions.ts';
 import { instanceFor, writeInstance, type Instance } from '../asterisk/instance.ts';
 import { renderPrompts, type RenderedPrompt } from '../asterisk/prompts.ts';
 import { ariAnswers, ariEndpointOf, AsteriskSupervisor } from '../asterisk/supervisor.ts';
+import { TRUNK_ENDPOINT } from '../asterisk/endpoints.ts';
 import type { PromptId } from '../ivr/call-flow.ts';
 import { CallStore } from '../ivr/call-store.ts';
 import { IvrApp } from '../ivr/ivr-app.ts';
@@ -32,6 +33,13 @@ import { requireToken } from './auth.ts';
 import { registerHealth } from './health.ts';
 import { registerRoutingRoutes } from './routes/routing.ts';
 import { registerStatsRoutes } from './routes/stats.ts';
+import { registerCallbackRoutes, registerPublicCallbackRoutes } from './routes/callbacks.ts';
+import { CallbackScheduler } from '../callback/scheduler.ts';
+import { CallbackService } from '../callback/service.ts';
+import { CallbackStore } from '../callback/store.ts';
+import { digitsToSay } from '../callback/numbers.ts';
+import { confirmationText, twilioSms } from '../callback/sms.ts';
+import type { CallbackEdge } from '../ivr/ivr-app.ts';
 
 export interface RelaisOptions {
   log: Logger;
@@ -54,6 +62,8 @@ export interface Relais {
   http: FastifyInstance;
   ivr: IvrApp;
   routing: RoutingCore;
+  /** Present when the configuration has callbacks. */
+  callbacks?: CallbackService;
   /** True while this process owns the Asterisk application and is connected to it. */
   readonly owner: boolean;
   /** Stops Relais. Asterisk keeps running, with its calls, for the next start to adopt. */
@@ -90,22 +100,28 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     1000,
   );
 
+  const hours = { timezone: config.company.timezone, ...config.hours };
+  const priorityOf = opts.priorityOf ?? (async () => 'normal' as const);
+  const callbacks =
+    config.callbacks && startCallbacks(config, { db, routing, hours, priorityOf, now, log: log.child({ room: 'callback' }) });
+
   const endpoint = ariEndpointOf(instance);
   const conn = new AriConnection(endpoint, config.asterisk.ari.app, log);
   const ari = ariActions(conn.http);
-  const hours = { timezone: config.company.timezone, ...config.hours };
   const ivr = new IvrApp({
     conn,
     ari,
     store: new CallStore(redis, config.redis.prefix),
     routing,
-    priorityOf: opts.priorityOf ?? (async () => 'normal'),
+    priorityOf,
     log,
-    menu: config.menu,
+    menu: { ...config.menu, callbacks: Boolean(callbacks) },
     queues: queueSettings(config),
-    media: (p: PromptId) => `sound:${instance.dirs.sounds}/${p}`,
+    // A number read back uses Asterisk's own French digits.
+    media: (p: PromptId) => (p.startsWith('digits-') ? `digits:${p.slice('digits-'.length)}` : `sound:${instance.dirs.sounds}/${p}`),
     now,
     isOpen: (at) => isOpen(hours, at),
+    callbacks: callbacks?.edge,
   });
   const unsubscribeRouting = await subscribeRouting(redis, routingStore.eventsChannel, log, (e) => ivr.onRoutingEvent(e));
   // One Relais process at a time owns this Asterisk's application; the others stand by.
@@ -132,10 +148,12 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     postgres: async () => (await db.query('select 1 as ok')).rows[0]?.ok === 1,
   });
   registerErrorHandler(http);
+  if (callbacks) registerPublicCallbackRoutes(http, config, callbacks.service, redis, config.redis.prefix);
   await http.register(async (api) => {
     api.addHook('preHandler', requireToken(config.server.apiToken));
     registerRoutingRoutes(api, config, routing);
     registerStatsRoutes(api, config, db, now);
+    if (callbacks) registerCallbackRoutes(api, config, callbacks.service);
   });
   await http.listen({ host: config.server.host, port: config.server.port });
 
@@ -146,11 +164,13 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     http,
     ivr,
     routing,
+    callbacks: callbacks?.service,
     get owner() {
       return lease.owned && conn.connected;
     },
     async stop() {
       clearInterval(sweeper);
+      await callbacks?.stop();
       supervisor.unwatch();
       await http.close();
       ivr.detach();
@@ -181,4 +201,66 @@ function queueSettings(config: Config): Record<string, QueueSettings> {
       { name: t.name, offerSeconds: t.ringSeconds, announceEverySeconds: t.announceEverySeconds, maxWaitSeconds: t.maxWaitSeconds },
     ]),
   );
+}
+
+/**
+ * Callbacks: PostgreSQL records, BullMQ timing, the optional SMS, and the IVR's edge. Redis is
+ * made to agree with PostgreSQL at start and every minute (callback/service.ts reconcile).
+ */
+function startCallbacks(
+  config: Config,
+  d: {
+    db: pg.Pool;
+    routing: RoutingCore;
+    hours: Parameters<typeof isOpen>[0];
+    priorityOf: (n: string) => Promise<Priority>;
+    now: () => Date;
+    log: Logger;
+  },
+): { service: CallbackService; edge: CallbackEdge; stop: () => Promise<void> } {
+  const c = config.callbacks!;
+  const home = config.company.country;
+  const scheduler = new CallbackScheduler(config.redis.url, `${config.redis.prefix}:bull`, d.log);
+  const sms = c.sms && twilioSms(c.sms);
+  const service = new CallbackService({
+    store: new CallbackStore(d.db),
+    scheduler,
+    routing: d.routing,
+    settings: {
+      attempts: c.attempts,
+      retryAfterSeconds: c.retryAfterSeconds,
+      policy: { defaultCountry: home, countries: c.countries },
+      hours: d.hours,
+    },
+    priorityOf: d.priorityOf,
+    now: () => d.now().getTime(),
+    log: d.log,
+    confirm: sms
+      ? async (cb) => {
+          const { sid } = await sms.send(
+            cb.number,
+            confirmationText(config.company.name, new Date(cb.dueAt), config.company.timezone, d.now()),
+          );
+          d.log.info({ callback: cb.id, sid }, 'confirmation SMS sent');
+        }
+      : undefined,
+  });
+  scheduler.start((id) => service.due(id));
+  const reconcile = () => service.reconcile().catch((err) => d.log.warn({ err: (err as Error).message }, 'callback reconcile failed'));
+  void reconcile();
+  const timer = setInterval(reconcile, 60_000);
+  return {
+    service,
+    edge: {
+      service,
+      digitsToSay: (e164) => digitsToSay(e164, home),
+      callerId: c.callerId,
+      dial: (number) => `PJSIP/${TRUNK_ENDPOINT}/${c.dial.replace('{number}', number)}`,
+      ringSeconds: c.ringSeconds,
+    },
+    stop: async () => {
+      clearInterval(timer);
+      await scheduler.close();
+    },
+  };
 }

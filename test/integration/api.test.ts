@@ -67,7 +67,7 @@ describe('presence', () => {
 });
 
 describe('queues and statistics', () => {
-  it('shows who waits, and counts answered interactions in today\'s statistics', async () => {
+  it("shows who waits, and counts answered interactions in today's statistics", async () => {
     const { routing } = t.relais;
     await routing.enqueue({ id: 'stats-1', channel: 'call', team: 'sales' });
     const queues = (await request('GET', '/api/queues')).json() as { team: string; waiting: number }[];

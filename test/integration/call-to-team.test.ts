@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelais, type TestRelais } from '../support/relais.ts';
-import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, unplugPhones, waitFor } from '../support/calls.ts';
+import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, releasePeers, waitFor } from '../support/calls.ts';
 import { speechWav } from '../support/rtp-capture.ts';
 import { heardPrompt } from '../support/audio.ts';
 
@@ -16,10 +16,12 @@ beforeAll(async () => {
       // Short rings so the one-at-a-time strategy is seen moving on within a test.
       c.teams.technical = { ...c.teams.technical!, strategy: 'longestidle', ringSeconds: 3, maxWaitSeconds: 20 };
       c.teams.sales = { ...c.teams.sales!, maxWaitSeconds: 4 };
+      // Without callbacks, a caller nobody answers hears the no-answer message (queue.test.ts has callbacks).
+      delete c.callbacks;
     },
   });
 });
-afterEach(unplugPhones);
+afterEach(releasePeers);
 afterAll(async () => t?.stop());
 
 describe('a caller who presses 2 during the menu', () => {

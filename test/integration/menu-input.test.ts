@@ -9,7 +9,7 @@ import {
   promptMs,
   staffPhone,
   timesHeard,
-  unplugPhones,
+  releasePeers,
   waitFor,
 } from '../support/calls.ts';
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
     },
   });
 });
-afterEach(unplugPhones);
+afterEach(releasePeers);
 afterAll(async () => t?.stop());
 
 describe('unknown digit or silence in the menu', () => {

@@ -6,9 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { startRelais } from '../../server/relais.ts';
-import { freeTcpPort, OPEN_TIME, startTestRelais, type TestRelais } from '../support/relais.ts';
+import { freeTcpPort, startTestRelais, type TestRelais } from '../support/relais.ts';
 import { privateRedis, type TestRedis } from '../support/redis.ts';
-import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, unplugPhones, waitFor } from '../support/calls.ts';
+import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, releasePeers, waitFor } from '../support/calls.ts';
 
 let t: TestRelais;
 let redis: TestRedis;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   redis = await privateRedis();
   t = await startTestRelais({ patch: (c) => void (c.redis = { url: redis.url, prefix: 'relais' }) });
 });
-afterEach(unplugPhones);
+afterEach(releasePeers);
 afterAll(async () => {
   await t?.stop();
   await redis?.stop();
@@ -81,7 +81,7 @@ describe('Relais restarted during a call', () => {
 describe('two Relais processes on one Asterisk', () => {
   it('one owns the calls; the other stands by and takes over when it stops', async () => {
     const config = { ...t.config, server: { ...t.config.server, port: await freeTcpPort() } };
-    const second = await startRelais(config, { log: pino({ level: 'silent' }), now: () => OPEN_TIME });
+    const second = await startRelais(config, { log: pino({ level: 'silent' }), now: t.now });
     try {
       expect(t.relais.owner).toBe(true);
       expect(second.owner).toBe(false);

@@ -187,10 +187,13 @@ describe('statsByDay', () => {
 
 describe('migrate', () => {
   it('applies each migration once', async () => {
-    expect(firstMigration).toEqual([1]);
+    expect(firstMigration).toEqual([1, 2]);
     expect(await migrate(pool)).toEqual([]);
     const { rows } = await pool.query('select version, name from schema_migrations order by version');
-    expect(rows).toEqual([{ version: 1, name: 'routing' }]);
+    expect(rows).toEqual([
+      { version: 1, name: 'routing' },
+      { version: 2, name: 'callbacks' },
+    ]);
   });
 
   it('rolls a failing migration back and names its file', async () => {

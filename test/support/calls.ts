@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { encodeWav, heardPrompt, parseWav } from './audio.ts';
 import { freeUdpBlock, type TestRelais } from './relais.ts';
-import { callIn, phone, type PeerStep, type SippPeer, type SippPhone } from './sipp.ts';
+import { callIn, customerPhone, phone, type PeerStep, type SippPeer, type SippPhone } from './sipp.ts';
 import { startCapture, type RtpCapture } from './rtp-capture.ts';
 
 /** Waits until `check` holds, polling; fails with `what` after the deadline. */
@@ -38,6 +38,7 @@ export async function caller(
     steps,
     timeoutMs: opts.timeoutMs ?? 60_000,
   });
+  calling.add(peer);
   // Stop capturing once the call is over, so results are read from a complete file.
   const done = peer.done.then(async (r) => {
     await capture.stop();
@@ -46,13 +47,42 @@ export async function caller(
   return { ...peer, done, capture };
 }
 
+/**
+ * The phone of a customer Relais calls back, on `port` (the test's `callbacks.dial`), with what it
+ * received captured. Released after the test like callers.
+ */
+export async function customer(
+  port: number,
+  opts: { answerAfterMs: number | null; steps?: PeerStep[]; calls?: number; timeoutMs?: number },
+): Promise<Caller> {
+  const mediaPort = await freeUdpBlock(4);
+  const capture = await startCapture({ ports: [mediaPort] });
+  const peer = customerPhone({
+    port,
+    mediaPort,
+    answerAfterMs: opts.answerAfterMs,
+    steps: opts.steps ?? [{ waitBye: true }],
+    calls: opts.calls ?? 1,
+    timeoutMs: opts.timeoutMs,
+  });
+  calling.add(peer);
+  const done = peer.done.then(async (r) => {
+    await capture.stop();
+    return r;
+  });
+  return { ...peer, done, capture };
+}
+
 const plugged = new Map<SippPhone, () => Promise<unknown>>();
+const calling = new Set<SippPeer>();
 
 /**
- * Unregisters every phone a test registered and logs its owner out (afterEach), even when the
- * test failed halfway: the next test starts with nobody logged in.
+ * After each test, even one that failed halfway: callers still on the line hang up, and every
+ * phone is unregistered with its owner logged out. The next test starts from nobody.
  */
-export async function unplugPhones(): Promise<void> {
+export async function releasePeers(): Promise<void> {
+  for (const c of calling) c.kill();
+  calling.clear();
   const phones = [...plugged];
   plugged.clear();
   await Promise.all(phones.map(async ([p, logout]) => (await logout(), await p.unregister())));

@@ -15,7 +15,7 @@ import type { ConfigInput } from '../../config/schema.ts';
 import { ariActions, type AriActions } from '../../asterisk/ari-actions.ts';
 import { AriHttp } from '../../asterisk/ari-http.ts';
 import { ariEndpointOf } from '../../asterisk/supervisor.ts';
-import { startRelais, type Relais } from '../../server/relais.ts';
+import { startRelais, type Relais, type RelaisOptions } from '../../server/relais.ts';
 
 export const CHROOT = process.env.RELAIS_ASTERISK_CHROOT ?? '/opt/relais/asterisk';
 
@@ -33,7 +33,9 @@ export interface TestRelais {
   ari: AriActions;
   sip: { host: string; port: number };
   passwords: Record<string, string>;
-  /** Moves the pinned clock. */
+  /** The suite's clock. */
+  now: () => Date;
+  /** Sets the clock to an instant (it runs on from there). */
   setNow(d: Date): void;
   /** Stops Relais (not Asterisk: calls stay in Stasis) and starts a new one on the same configuration. */
   restart(meanwhile?: () => Promise<void>): Promise<void>;
@@ -95,12 +97,19 @@ export async function removeIsolated(relais: Relais, { config, database }: Isola
   await database.drop();
 }
 
-export async function startTestRelais(opts: { now?: Date; patch?: (c: ConfigInput) => void } = {}): Promise<TestRelais> {
+export async function startTestRelais(
+  opts: { now?: Date; patch?: (c: ConfigInput) => void; priorityOf?: RelaisOptions['priorityOf'] } = {},
+): Promise<TestRelais> {
   const isolated = await isolatedConfig({ name: 't', patch: opts.patch });
   const { config, passwords } = isolated;
-  let now = opts.now ?? OPEN_TIME;
+  // A clock set to a chosen instant that then runs: opening hours see the instant, while offers,
+  // wrap-ups and timers see seconds pass.
+  let base = opts.now ?? OPEN_TIME;
+  let setAt = Date.now();
+  const now = () => new Date(base.getTime() + (Date.now() - setAt));
   const log = pino({ level: process.env.RELAIS_TEST_LOG ?? 'silent' });
-  let relais = await startRelais(config, { log, now: () => now });
+  const start = () => startRelais(config, { log, now, ...(opts.priorityOf ? { priorityOf: opts.priorityOf } : {}) });
+  let relais = await start();
   const endpoint = ariEndpointOf(relais.instance);
   const http = new AriHttp(endpoint);
 
@@ -112,14 +121,18 @@ export async function startTestRelais(opts: { now?: Date; patch?: (c: ConfigInpu
     ari: ariActions(http),
     sip: { host: '127.0.0.1', port: config.asterisk.sipPort },
     passwords,
-    setNow: (d) => (now = d),
+    now,
+    setNow: (d) => {
+      base = d;
+      setAt = Date.now();
+    },
     async restart(meanwhile) {
       await relais.stop();
       try {
         await meanwhile?.();
       } finally {
         // Even when the test failed meanwhile: the next tests need a running Relais.
-        relais = await startRelais(config, { log, now: () => now });
+        relais = await start();
       }
     },
     async stop() {

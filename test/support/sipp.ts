@@ -38,6 +38,8 @@ export interface SippPeer {
   done: Promise<SippResult>;
   /** SIP messages so far (for "did it ring?" checks while it runs). */
   messages(): string[];
+  /** Requests received so far, with their time and caller. */
+  received(method: string): { at: number; from: string }[];
   kill(): void;
 }
 
@@ -111,27 +113,47 @@ export interface CallerScenarioOptions {
   measureAnswer?: boolean;
   /** The RTP port offered in the SDP, when it is not sipp's own media port. */
   sdpMediaPort?: number;
+  /** A staff phone calling: answer the digest challenge (credentials from sipp's -au/-ap). */
+  authenticate?: boolean;
 }
 
 /** A call from the ISP trunk: INVITE to `[service]` from `from`, then the steps. */
 export function callerScenario(from: string, steps: PeerStep[], dtmfFile: DtmfFiles = noDtmf, opts: CallerScenarioOptions = {}): string {
   const offer = opts.sdpMediaPort ? sdp.replace('[media_port]', String(opts.sdpMediaPort)) : sdp;
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="caller from the trunk">
-<send retrans="500"${opts.measureAnswer ? ' start_rtd="invite"' : ''}><![CDATA[
+  const invite = (cseq: number, auth: string) => `<send retrans="500"${opts.measureAnswer ? ' start_rtd="invite"' : ''}><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:${from}@[local_ip]:[local_port]>;tag=[pid]caller[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
-CSeq: 1 INVITE
+CSeq: ${cseq} INVITE
 Contact: <sip:${from}@[local_ip]:[local_port]>
-Max-Forwards: 70
+${auth}Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
 
 ${offer}
+]]></send>`;
+  // Challenged: ACK the 401 (same transaction: its Via), then INVITE again with credentials.
+  const challenge = `<recv response="100" optional="true"/>
+<recv response="401" auth="true"/>
+<send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
 ]]></send>
+${invite(2, '[authentication]\n')}`;
+  const cseq = opts.authenticate ? 2 : 1;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="caller">
+${invite(1, '')}
+${opts.authenticate ? challenge : ''}
 <recv response="100" optional="true"/>
 <recv response="180" optional="true"/>
 <recv response="183" optional="true"/>
@@ -142,7 +164,7 @@ Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 [last_From:]
 [last_To:]
 [last_Call-ID:]
-CSeq: 1 ACK
+CSeq: ${cseq} ACK
 Max-Forwards: 70
 Content-Length: 0
 
@@ -316,12 +338,13 @@ function run(args: string[], dir: string, port: number, mediaPort: number): Sipp
     ],
     { stdio: 'ignore' },
   );
-  const messages = () => (existsSync(msgFile) ? parseMessages(readFileSync(msgFile, 'utf8')) : []);
+  const log = () => (existsSync(msgFile) ? readFileSync(msgFile, 'utf8') : '');
+  const messages = () => parseMessages(log());
   const done = new Promise<SippResult>((resolve) => {
     child.once('exit', (code) => resolve({ code, messages: messages(), errors: existsSync(errFile) ? readFileSync(errFile, 'utf8') : '' }));
     child.once('error', (err) => resolve({ code: -1, messages: [], errors: err.message }));
   });
-  return { port, mediaPort, done, messages, kill: () => child.kill('SIGKILL') };
+  return { port, mediaPort, done, messages, received: (method) => receivedRequests(log(), method), kill: () => child.kill('SIGKILL') };
 }
 
 /** A call from the ISP: INVITE to `dialled`, then the steps. */
@@ -333,11 +356,14 @@ export function callIn(opts: {
   mediaPort: number;
   steps: PeerStep[];
   timeoutMs?: number;
+  /** Call as a staff phone (digest authentication) instead of from the trunk. */
+  auth?: { user: string; password: string };
 }): SippPeer {
   const dir = mkdtempSync(join(tmpdir(), 'relais-sipp-'));
-  writeFileSync(join(dir, 'caller.xml'), callerScenario(opts.from, opts.steps, dtmfFiles(dir)));
+  writeFileSync(join(dir, 'caller.xml'), callerScenario(opts.from, opts.steps, dtmfFiles(dir), { authenticate: Boolean(opts.auth) }));
   return run(
     [
+      ...(opts.auth ? ['-au', opts.auth.user, '-ap', opts.auth.password] : []),
       `${opts.target.host}:${opts.target.port}`,
       '-sf',
       join(dir, 'caller.xml'),
@@ -429,6 +455,41 @@ export function phone(opts: {
       if (r.code !== 0) throw new Error(`unregistering ${opts.user} failed: ${r.errors}`);
     },
   };
+}
+
+/**
+ * A customer's phone reached through the trunk (a callback): takes `calls` incoming calls one
+ * after the other, each answered after `answerAfterMs` (null: rings until cancelled), then the steps.
+ */
+export function customerPhone(opts: {
+  port: number;
+  mediaPort: number;
+  answerAfterMs: number | null;
+  steps: PeerStep[];
+  calls: number;
+  timeoutMs?: number;
+}): SippPeer {
+  const dir = mkdtempSync(join(tmpdir(), 'relais-sipp-'));
+  writeFileSync(join(dir, 'call.xml'), phoneCallScenario(opts.answerAfterMs, opts.steps, dtmfFiles(dir)));
+  const timeout = `${Math.ceil((opts.timeoutMs ?? 120_000) / 1000)}s`;
+  return run(
+    ['-sf', join(dir, 'call.xml'), '-m', String(opts.calls), '-timeout', timeout, '-timeout_error'],
+    dir,
+    opts.port,
+    opts.mediaPort,
+  );
+}
+
+/** Requests of `method` the peer received: when, and the From header's user (the caller's number). */
+export function receivedRequests(log: string, method: string): { at: number; from: string }[] {
+  const out: { at: number; from: string }[] = [];
+  for (const block of log.split(/^-{20,} /m)) {
+    const m = /^(\d{4}-\d{2}-\d{2} [\d:.]+)\nUDP message received[^\n]*\n\n(\S+) /.exec(block);
+    if (!m || m[2] !== method) continue;
+    const from = /^From:[^<]*<sip:([^@>;]+)/m.exec(block)?.[1] ?? '';
+    out.push({ at: Date.parse(`${m[1]!.replace(' ', 'T')}Z`), from });
+  }
+  return out;
 }
 
 /** Reads sipp's -trace_msg file into "<INVITE sip:..." / ">SIP/2.0 200 OK" lines. */

@@ -63,7 +63,7 @@ describe('the demo configuration', () => {
   });
 
   it('parses, with secrets resolved from the environment', () => {
-    expect(config.company).toEqual({ name: 'ISeedOr', timezone: 'Europe/Paris', language: 'fr' });
+    expect(config.company).toEqual({ name: 'ISeedOr', timezone: 'Europe/Paris', language: 'fr', country: 'FR' });
     expect(Object.keys(config.staff)).toEqual(['denis', 'eleonore', 'gary', 'hector', 'illiana']);
     expect(config.staff.denis!.sipPassword).toBe('fake-relais_sip_password_denis');
     expect(config.asterisk.ari.password).toBe('fake-relais_ari_password');

@@ -84,7 +84,8 @@ describe('queueScore', () => {
 
 describe('canTake', () => {
   it('lets an available agent with nothing in hand take any channel', () => {
-    for (const channel of ['call', 'chat', 'video', 'callback'] as const) expect(canTake(agent('a'), channel, oneCallThreeChats)).toBe(true);
+    for (const channel of ['call', 'chat', 'video', 'callback'] as const)
+      expect(canTake(agent('a'), channel, oneCallThreeChats)).toBe(true);
   });
 
   it.each(['paused', 'wrapup', 'offline'] as const)('refuses a %s agent', (presence) => {

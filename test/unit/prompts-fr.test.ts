@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { loadConfigFile, parseConfig, type Config, type Env } from '../../config/load.ts';
 import { promptSources } from '../../ivr/prompts.fr.ts';
-import { connectingPrompt, type PromptId } from '../../ivr/call-flow.ts';
+import { callbackPrompts, connectingPrompt, type PromptId } from '../../ivr/call-flow.ts';
+import { FEATURE_CODES } from '../../dialplan/render.ts';
 import { ANNOUNCED_MINUTES, ANNOUNCED_POSITIONS, announcement } from '../../ivr/queue-flow.ts';
 import type { PromptSource } from '../../asterisk/prompts.ts';
 
@@ -52,6 +53,8 @@ describe('promptSources for the demo configuration', () => {
       connectingPrompt('after-sales'),
       connectingPrompt('technical'),
       ...QUEUE_PROMPTS,
+      ...Object.values(FEATURE_CODES).map((a): PromptId => `feature-${a}`),
+      ...callbackPrompts,
     ];
     expect(Object.keys(sources).sort()).toEqual([...expected].sort());
   });

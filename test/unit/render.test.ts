@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfigFile, parseConfig, type Config, type Env } from '../../config/load.ts';
 import { instanceDirs, renderAsteriskFiles } from '../../asterisk/render.ts';
 import { renderConf } from '../../asterisk/conf-file.ts';
+import { FEATURE_CODES, STASIS_ARG_FEATURE } from '../../dialplan/render.ts';
 
 const DEMO = fileURLToPath(new URL('../../config/iseedor.yaml', import.meta.url));
 const demoText = readFileSync(DEMO, 'utf8');
@@ -137,8 +138,18 @@ describe('extensions.conf', () => {
     expect([...playbacks]).toEqual([`${DIRS.sounds}/apology`]);
   });
 
-  it('staff has exactly one extension per staff member, dialling both of their endpoints', () => {
+  it('staff dial feature codes into Relais, and nothing else of theirs reaches the application', () => {
     const steps = dialplanSteps(only(conf('extensions.conf'), 'staff'));
+    for (const [code, action] of Object.entries(FEATURE_CODES)) {
+      const own = steps.filter((s) => s.exten === code);
+      expect(own.find((s) => s.app === 'Stasis')?.args, code).toBe(`${config.asterisk.ari.app},${STASIS_ARG_FEATURE},${action}`);
+    }
+    const stasis = steps.filter((s) => s.app === 'Stasis').map((s) => s.exten);
+    expect(stasis.sort()).toEqual(Object.keys(FEATURE_CODES).sort());
+  });
+
+  it('staff has exactly one extension per staff member, dialling both of their endpoints', () => {
+    const steps = dialplanSteps(only(conf('extensions.conf'), 'staff')).filter((s) => !(s.exten in FEATURE_CODES));
     const extens = [...new Set(steps.map((s) => s.exten))].sort();
     expect(extens).toEqual(
       Object.values(config.staff)
