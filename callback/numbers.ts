@@ -42,3 +42,9 @@ export function digitsToSay(e164: string, home: CountryCode): string {
   if (parsed?.country === home) return parsed.formatNational().replace(/\D/g, '');
   return `00${e164.replace(/\D/g, '')}`;
 }
+
+/** Whether a confirmation SMS can reach the number (a mobile, or a number that may be one). */
+export function isMobile(e164: string): boolean {
+  const type = parsePhoneNumberFromString(e164)?.getType();
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE';
+}

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Agent, Capacity, Channel, Interaction, Presence, Priority, TeamRouting } from './model.ts';
-import { answering, estimateWaitMinutes, planOffers, queueScore, slotOf, staffed } from './planner.ts';
+import type { Agent, Capacity, Channel, Interaction, Offer, Presence, Priority, TeamRouting } from './model.ts';
+import { answering, anyoneFree, estimateWaitMinutes, planOffers, queueScore, slotOf, staffed } from './planner.ts';
 import type { RoutingBatch, RoutingStore } from './store.ts';
 
 export interface TeamSettings extends TeamRouting {
@@ -32,8 +32,9 @@ export interface NewInteraction {
   meta?: Record<string, string>;
 }
 
-/** How many waiting interactions a dispatch looks at: enough to find one per free agent. */
+/** How many waiting interactions a dispatch reads at a time, and at most in all. */
 const PLAN_WINDOW = 200;
+const PLAN_LIMIT = 2000;
 
 export class RoutingCore {
   private readonly teamsOf = new Map<string, string[]>();
@@ -242,20 +243,33 @@ export class RoutingCore {
     for (const teamId of new Set(teamIds)) {
       const team = this.team(teamId);
       const now = this.now();
-      const queue = (await this.store.interactions(await this.store.queueHead(team.id, PLAN_WINDOW))).filter((ix) => ix.state === 'queued');
-      if (queue.length === 0) continue;
+      // Agents first: when nobody is free (most dispatches under load) the queue is not read.
       const agents = await this.store.agents(team.members, now);
-      const offers = planOffers({
-        team,
-        queue,
-        agents,
-        capacity: this.settings.capacity,
-        now,
-        lastAnswered: await this.store.lastAnswered(team.id),
-        newOfferId: randomUUID,
-      });
+      if (!anyoneFree(agents, this.settings.capacity)) continue;
+      const lastAnswered = await this.store.lastAnswered(team.id);
+      const byId = new Map<string, Interaction>();
+      const offers: Offer[] = [];
+      // Page by page: a chat agent who is free must find the chats waiting behind 200 calls.
+      let free = agents;
+      for (let from = 0; from < PLAN_LIMIT; from += PLAN_WINDOW) {
+        const ids = await this.store.queueRange(team.id, from, PLAN_WINDOW);
+        const page = (await this.store.interactions(ids)).filter((ix) => ix.state === 'queued');
+        for (const ix of page) byId.set(ix.id, ix);
+        const planned = planOffers({
+          team,
+          queue: page,
+          agents: free,
+          capacity: this.settings.capacity,
+          now,
+          lastAnswered,
+          newOfferId: randomUUID,
+        });
+        offers.push(...planned);
+        const offeredTo = new Set(planned.flatMap((o) => o.agents));
+        free = free.filter((a) => !offeredTo.has(a.id));
+        if (ids.length < PLAN_WINDOW || !anyoneFree(free, this.settings.capacity)) break;
+      }
       if (offers.length === 0) continue;
-      const byId = new Map(queue.map((ix) => [ix.id, ix]));
       const agentById = new Map(agents.map((a) => [a.id, a]));
       const b = this.store.batch();
       for (const offer of offers) {

@@ -56,19 +56,33 @@ export interface PlanInput {
  * slots are full) does not hold up those behind it of another channel.
  */
 export function planOffers(p: PlanInput): Offer[] {
+  // Who can take a conversation, who a chat, in strategy order: computed once, not per
+  // interaction (a dispatch looks at up to 200 waiting ones), and shrunk as offers are made.
   const ordered = orderAgents(p.team, p.agents, p.lastAnswered);
-  const taken = new Set<string>();
+  const free: Record<Slot, Agent[]> = {
+    voice: ordered.filter((a) => canTake(a, 'call', p.capacity(a.id))),
+    chat: ordered.filter((a) => canTake(a, 'chat', p.capacity(a.id))),
+  };
   const offers: Offer[] = [];
   for (const ix of p.queue) {
-    const free = ordered.filter((a) => !taken.has(a.id) && canTake(a, ix.channel, p.capacity(a.id)));
-    if (free.length === 0) continue;
+    if (free.voice.length === 0 && free.chat.length === 0) break;
+    const candidates = free[slotOf(ix.channel)];
+    if (candidates.length === 0) continue;
     // One at a time: who has not been tried in this round first; when all have, a new round.
-    const untried = free.filter((a) => !ix.tried.includes(a.id));
-    const to = p.team.strategy === 'ringall' ? free : (untried.length ? untried : free).slice(0, 1);
-    for (const a of to) taken.add(a.id);
-    offers.push({ id: p.newOfferId(), interactionId: ix.id, agents: to.map((a) => a.id), expiresAt: p.now + p.team.offerSeconds * 1000 });
+    const untried = candidates.filter((a) => !ix.tried.includes(a.id));
+    const to = p.team.strategy === 'ringall' ? candidates : (untried.length ? untried : candidates).slice(0, 1);
+    const taken = new Set(to.map((a) => a.id));
+    // One pending offer at a time: whoever is offered this one is out of both lists.
+    free.voice = free.voice.filter((a) => !taken.has(a.id));
+    free.chat = free.chat.filter((a) => !taken.has(a.id));
+    offers.push({ id: p.newOfferId(), interactionId: ix.id, agents: [...taken], expiresAt: p.now + p.team.offerSeconds * 1000 });
   }
   return offers;
+}
+
+/** Whether any of these agents can be offered anything now: if not, a dispatch has nothing to do. */
+export function anyoneFree(agents: readonly Agent[], capacity: (agentId: string) => Capacity): boolean {
+  return agents.some((a) => canTake(a, 'call', capacity(a.id)) || canTake(a, 'chat', capacity(a.id)));
 }
 
 /** Agents logged in (not offline), paused ones included: nobody logged in means overflow. */

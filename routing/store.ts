@@ -73,7 +73,12 @@ export class RoutingStore {
 
   /** The first `limit` interaction ids of a team's queue, in queue order. */
   queueHead(team: string, limit: number): Promise<string[]> {
-    return this.redis.zrange(this.key('queue', team), 0, limit - 1);
+    return this.queueRange(team, 0, limit);
+  }
+
+  /** `limit` waiting interactions from the `from`-th (0: the head), in queue order. */
+  queueRange(team: string, from: number, limit: number): Promise<string[]> {
+    return this.redis.zrange(this.key('queue', team), from, from + limit - 1);
   }
 
   async rank(team: string, id: string): Promise<number | undefined> {

@@ -37,7 +37,7 @@ import { registerCallbackRoutes, registerPublicCallbackRoutes } from './routes/c
 import { CallbackScheduler } from '../callback/scheduler.ts';
 import { CallbackService } from '../callback/service.ts';
 import { CallbackStore } from '../callback/store.ts';
-import { digitsToSay } from '../callback/numbers.ts';
+import { digitsToSay, isMobile } from '../callback/numbers.ts';
 import { confirmationText, twilioSms } from '../callback/sms.ts';
 import type { CallbackEdge } from '../ivr/ivr-app.ts';
 
@@ -237,6 +237,7 @@ function startCallbacks(
     log: d.log,
     confirm: sms
       ? async (cb) => {
+          if (!isMobile(cb.number)) return;
           const { sid } = await sms.send(
             cb.number,
             confirmationText(config.company.name, new Date(cb.dueAt), config.company.timezone, d.now()),

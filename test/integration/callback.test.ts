@@ -7,12 +7,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpBlock, OPEN_TIME, startTestRelais, type TestRelais } from '../support/relais.ts';
 import { caller, customer, expectHeard, expectNothingLeft, promptMs, releasePeers, staffPhone, waitFor } from '../support/calls.ts';
 import type { Callback } from '../../callback/store.ts';
+import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let t: TestRelais;
 let customerPort: number;
+let twilio: FakeTwilio;
 
 beforeAll(async () => {
   customerPort = await freeUdpBlock(2);
+  twilio = await startFakeTwilio();
+  const tokenFile = join(mkdtempSync(join(tmpdir(), 'relais-twilio-')), 'token');
+  writeFileSync(tokenFile, twilio.authToken);
   t = await startTestRelais({
     patch: (c) => {
       c.teams['after-sales'] = { ...c.teams['after-sales']!, wrapUpSeconds: 2, announceEverySeconds: 10 };
@@ -24,6 +32,7 @@ beforeAll(async () => {
         ringSeconds: 4,
         // Every request of this suite comes from 127.0.0.1.
         rateLimit: { perAddressPerHour: 100, perNumberPerDay: 3 },
+        sms: { accountSid: twilio.accountSid, authToken: { file: tokenFile }, from: 'ISeedOr', apiBase: twilio.url },
       };
     },
   });
@@ -32,7 +41,10 @@ afterEach(async () => {
   await releasePeers();
   t.setNow(OPEN_TIME);
 });
-afterAll(async () => t?.stop());
+afterAll(async () => {
+  await t?.stop();
+  await twilio?.close();
+});
 
 const inQueue = () => promptMs(t, 'greeting') + 1000;
 const callbacks = () => t.relais.callbacks!.list({ limit: 50 });
@@ -85,6 +97,12 @@ describe('a customer who does not answer', { timeout: 180_000 }, () => {
       body: JSON.stringify({ number: '06 33 33 33 33', team: 'after-sales', name: 'Chloé Client' }),
     });
     expect(res.status).toBe(201);
+    // The customer is told by SMS (through Twilio's API) that they will be called back.
+    await waitFor('confirmation SMS', () => twilio.messages.some((m) => m.to === '+33633333333'));
+    expect(twilio.messages.find((m) => m.to === '+33633333333')).toMatchObject({
+      from: 'ISeedOr',
+      body: expect.stringMatching(/^ISeedOr vous rappelle vers \d+h\d\d\.$/),
+    });
     await waitFor('callback failed', async () => (await callbackFor('+33633333333'))?.status === 'failed', 90_000);
     expect(await callbackFor('+33633333333')).toMatchObject({ attempts: 2, lastOutcome: 'no-answer', source: 'web', name: 'Chloé Client' });
     expect((await called.done).code).toBe(0);
@@ -114,6 +132,8 @@ describe('out of hours', { timeout: 180_000 }, () => {
     const booked = await callbackFor('+33644444444');
     expect(booked).toMatchObject({ team: t.config.menu.defaultTeam, source: 'phone-closed', status: 'scheduled' });
     expect(booked!.dueAt).toBe(Date.parse('2026-11-24T09:00:00+01:00'));
+    await waitFor('confirmation SMS', () => twilio.messages.some((m) => m.to === '+33644444444'));
+    expect(twilio.messages.find((m) => m.to === '+33644444444')!.body).toBe('ISeedOr vous rappelle vers 9h00.');
 
     const called = await customer(customerPort, { answerAfterMs: 300 });
     expect((await called.done).code).toBe(0);

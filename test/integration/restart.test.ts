@@ -6,16 +6,34 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { startRelais } from '../../server/relais.ts';
-import { freeTcpPort, startTestRelais, type TestRelais } from '../support/relais.ts';
+import { freeTcpPort, freeUdpBlock, startTestRelais, type TestRelais } from '../support/relais.ts';
 import { privateRedis, type TestRedis } from '../support/redis.ts';
-import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, releasePeers, waitFor } from '../support/calls.ts';
+import {
+  caller,
+  customer,
+  expectHeard,
+  expectNothingLeft,
+  invitesTo,
+  promptMs,
+  staffPhone,
+  releasePeers,
+  waitFor,
+} from '../support/calls.ts';
 
 let t: TestRelais;
 let redis: TestRedis;
+let customerPort: number;
 
 beforeAll(async () => {
   redis = await privateRedis();
-  t = await startTestRelais({ patch: (c) => void (c.redis = { url: redis.url, prefix: 'relais' }) });
+  customerPort = await freeUdpBlock(2);
+  t = await startTestRelais({
+    patch: (c) => {
+      c.redis = { url: redis.url, prefix: 'relais' };
+      c.teams['after-sales'] = { ...c.teams['after-sales']!, wrapUpSeconds: 2 };
+      c.callbacks = { ...c.callbacks!, dial: `sip:{number}@127.0.0.1:${customerPort}` };
+    },
+  });
 });
 afterEach(releasePeers);
 afterAll(async () => {
@@ -64,6 +82,24 @@ describe('Relais restarted during a call', () => {
     const result = await c.done;
     expect(result.code, result.errors).toBe(0);
     expectHeard(c, 'apology', t);
+    await expectNothingLeft(t);
+  });
+
+  it('while callers wait in a queue: they keep their places, in order, and nobody is dropped', { timeout: 120_000 }, async () => {
+    const eleonore = await staffPhone(t, 'eleonore', 300, [{ pause: 500 }, { hangup: true }]);
+    await t.relais.routing.setPresence('eleonore', 'paused', 'réunion');
+    const froms = ['0611111111', '0622222222', '0633333333'];
+    const callers = [];
+    for (const from of froms) {
+      callers.push(await caller(t, [{ pause: inMenu() }, { dtmf: '2' }, { waitBye: true }], { from, timeoutMs: 100_000 }));
+      await waitFor(`${from} waiting`, async () => (await t.relais.routing.teamSnapshot('after-sales')).waiting === callers.length, 20_000);
+    }
+    await t.restart();
+    await waitFor('the callers adopted', () => t.relais.ivr.activeCalls === 3);
+    expect((await t.relais.routing.teamSnapshot('after-sales')).waiting).toBe(3);
+    await t.relais.routing.setPresence('eleonore', 'available');
+    for (const c of callers) expect((await c.done).code).toBe(0);
+    expect(eleonore.received('INVITE').map((i) => i.from)).toEqual(froms);
     await expectNothingLeft(t);
   });
 
@@ -117,6 +153,43 @@ describe('Redis restarted during a call', () => {
     const result = await c.done;
     expect(result.code, result.errors).toBe(0);
     expect(invitesTo(eleonore)).toBe(1);
+    await expectNothingLeft(t);
+  });
+});
+
+describe('a callback waiting for its turn', () => {
+  it('survives a Redis restart, Redis coming back empty, and an Asterisk crash; then it is placed', { timeout: 120_000 }, async () => {
+    const post = await fetch(`http://127.0.0.1:${t.config.server.port}/api/callbacks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ number: '0677777777', team: 'sales' }),
+    });
+    expect(post.status).toBe(201);
+    // Nobody of sales is logged in: it waits in the queue.
+    await waitFor('callback queued', async () => (await t.relais.routing.teamSnapshot('sales')).waiting === 1);
+
+    await redis.stop();
+    await redis.start();
+    await waitFor('still queued after a Redis restart', async () => (await t.relais.routing.teamSnapshot('sales')).waiting === 1);
+
+    // Redis lost everything (no persistence, a new server): PostgreSQL has the callback, and the
+    // restarted Relais puts it back in its place.
+    await t.restart(async () => {
+      const r = new Redis(redis.url);
+      await r.flushall();
+      r.disconnect();
+    });
+    await waitFor('queued again from PostgreSQL', async () => (await t.relais.routing.teamSnapshot('sales')).waiting === 1);
+
+    process.kill(t.relais.supervisor.runningPid()!, 'SIGKILL');
+    await waitFor('Asterisk back', async () => (await t.relais.http.inject({ method: 'GET', url: '/health' })).statusCode === 200, 30_000);
+
+    const called = await customer(customerPort, { answerAfterMs: 300, steps: [{ pause: 1000 }, { hangup: true }] });
+    const denis = await staffPhone(t, 'denis', 300);
+    expect((await called.done).code).toBe(0);
+    expect(denis.received('INVITE').map((i) => i.from)).toEqual(['+33677777777']);
+    const [cb] = await t.relais.callbacks!.list({ limit: 5 });
+    expect(cb).toMatchObject({ number: '+33677777777', status: 'done', attempts: 1 });
     await expectNothingLeft(t);
   });
 });

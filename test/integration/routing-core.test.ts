@@ -351,6 +351,16 @@ describe('capacity', () => {
     expect(await offeredTo(core, 'chat')).toEqual(['alice']);
   });
 
+  it('offers a chat waiting behind more calls than one read of the queue to an agent free for chats', async () => {
+    const core = h.process();
+    await login(core, 'alice');
+    await call(core, 'talking');
+    await answer(core, 'alice'); // alice's voice slot is full; she can take chats
+    for (let i = 0; i < 250; i++) await call(core, `call-${i}`);
+    await call(core, 'late-chat', { channel: 'chat' });
+    expect(await offeredTo(core, 'late-chat')).toEqual(['alice']);
+  });
+
   it('never offers a chat to a phone-only agent', async () => {
     const core = h.process();
     await login(core, 'bob');
