@@ -4,7 +4,7 @@
  * callback is marked failed; a caller out of hours types a number and is called back at opening.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freeUdpBlock, OPEN_TIME, startTestRelais, type TestRelais } from '../support/relais.ts';
+import { API_TOKEN, freeUdpBlock, OPEN_TIME, startTestRelais, type TestRelais } from '../support/relais.ts';
 import { caller, customer, expectHeard, expectNothingLeft, promptMs, releasePeers, staffPhone, waitFor } from '../support/calls.ts';
 import type { Callback } from '../../callback/store.ts';
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio.ts';
@@ -185,8 +185,17 @@ describe('POST /api/callbacks with bad input', () => {
     for (const c of await callbacks()) await t.relais.callbacks!.cancel(c.id);
   });
 
-  it('listing and cancelling need the staff token', async () => {
-    const res = await fetch(`http://127.0.0.1:${t.config.server.port}/api/callbacks`);
-    expect(res.status).toBe(401);
+  it('staff list and cancel callbacks with the token; without it, nothing', async () => {
+    const url = `http://127.0.0.1:${t.config.server.port}/api/callbacks`;
+    const auth = { authorization: `Bearer ${API_TOKEN}` };
+    const { id } = (await (await post(JSON.stringify({ number: '0666666666', team: 'sales' }))).json()) as { id: string };
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(`${url}/${id}`, { method: 'DELETE' })).status).toBe(401);
+    const listed = (await (await fetch(`${url}?team=sales`, { headers: auth })).json()) as Callback[];
+    expect(listed.find((c) => c.id === id)).toMatchObject({ number: '+33666666666', source: 'web' });
+    const cancelled = await fetch(`${url}/${id}`, { method: 'DELETE', headers: auth });
+    expect(await cancelled.json()).toMatchObject({ id, status: 'cancelled' });
+    expect((await fetch(`${url}/${id}`, { method: 'DELETE', headers: auth })).status).toBe(409);
+    expect((await t.relais.routing.teamSnapshot('sales')).waiting).toBe(0);
   });
 });

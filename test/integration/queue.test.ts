@@ -14,6 +14,7 @@ beforeAll(async () => {
   t = await startTestRelais({
     patch: (c) => {
       c.teams['after-sales'] = { ...c.teams['after-sales']!, wrapUpSeconds: 3, announceEverySeconds: 10 };
+      c.teams.technical = { ...c.teams.technical!, ringSeconds: 3, wrapUpSeconds: 0 };
     },
     // Until customer records exist, the tests say who is premium.
     priorityOf: async (n) => (n === PREMIUM ? 'premium' : 'normal'),
@@ -85,6 +86,30 @@ describe('callers waiting for after-sales', { timeout: 180_000 }, () => {
     expect(await t.relais.routing.position(waiting!.id)).toMatchObject({ position: 1 });
     await t.ari.hangup(waiting!.id);
     expect((await staying.done).code).toBe(0);
+    await expectNothingLeft(t);
+  });
+});
+
+describe('an agent who does not answer', { timeout: 120_000 }, () => {
+  it('the offer goes to the next agent; after three missed offers in a row the agent is paused', async () => {
+    const gary = await staffPhone(t, 'gary', null);
+    const hector = await staffPhone(t, 'hector', 300, [{ pause: 500 }, { hangup: true }]);
+    const first = await caller(t, [{ pause: inQueue() }, { dtmf: '3' }, { waitBye: true }], { from: '0612121212' });
+    expect((await first.done).code).toBe(0);
+    // Gary, idle the longest, rang first; missed, the call went to Hector.
+    const [toGary] = gary.received('INVITE');
+    const [toHector] = hector.received('INVITE');
+    expect(toHector!.at - toGary!.at).toBeGreaterThanOrEqual(2500);
+    expect(await t.relais.routing.agent('gary')).toMatchObject({ presence: 'available', missed: 1 });
+
+    await t.relais.routing.setPresence('hector', 'offline');
+    const second = await caller(t, [{ pause: inQueue() }, { dtmf: '3' }, { waitBye: true }], { from: '0613131313' });
+    await waitFor('gary paused', async () => (await t.relais.routing.agent('gary')).presence === 'paused', 30_000);
+    expect(await t.relais.routing.agent('gary')).toMatchObject({ reason: 'missed offers', missed: 3 });
+    expect(gary.received('INVITE')).toHaveLength(3);
+    const [waiting] = (await t.ari.listChannels()).filter((ch) => ch.name.startsWith('PJSIP/trunk-'));
+    await t.ari.hangup(waiting!.id);
+    expect((await second.done).code).toBe(0);
     await expectNothingLeft(t);
   });
 });
