@@ -68,8 +68,11 @@ export function callbackStep(state: CallbackState, event: CallEvent, menu: MenuS
     case 'offer':
       if (event.type === 'promptDone') return { state, effects: [waitDigit] };
       // An agent came free while the caller listened: connect them, as if they had waited.
-      if (event.type === 'ringing' && state.origin !== 'closed')
-        return { state: queueState(state.team, 'ringback', true), effects: [...interrupt, { kind: 'ringback' }] };
+      // Entering again (it keeps the place) brings back the announcements, should the agent not answer.
+      if (event.type === 'ringing' && state.origin !== 'closed') {
+        const effects: Effect[] = [...interrupt, { kind: 'ringback' }, { kind: 'enqueue', team: state.team, keepWaiting: true }];
+        return { state: queueState(state.team, 'ringback', true), effects };
+      }
       if (event.type === 'digit' && event.digit === '1')
         return state.origin === 'closed' ? to({ step: 'which', attempt: 0 }, [...interrupt, play('callback-which', true)]) : book('caller');
       if (event.type === 'digit' && event.digit === '2' && state.canWait) {

@@ -88,6 +88,8 @@ describe('nobody can answer', () => {
     const offered = drive([{ type: 'noAgent', canWait: true }], waiting);
     const r = drive([{ type: 'ringing' }], offered.state);
     expect(r.state).toMatchObject({ phase: 'queue', audio: 'ringback', ringing: true });
+    // Back in the queue's rhythm (announcements), without the wait limit that already struck.
+    expect(r.effects).toContainEqual({ kind: 'enqueue', team: 'after-sales', keepWaiting: true });
   });
 
   it(`silence replays the offer ${CALLBACK_REPLAYS} times, then says that nothing was recorded`, () => {
