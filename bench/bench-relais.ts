@@ -6,6 +6,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import pino from 'pino';
 import type { Config } from '../config/load.ts';
+import type { ConfigInput } from '../config/schema.ts';
 import { instanceFor } from '../asterisk/instance.ts';
 import { startRelais, type Relais } from '../server/relais.ts';
 import { OPEN_TIME, isolatedConfig, removeIsolated } from '../test/support/relais.ts';
@@ -37,8 +38,13 @@ export interface BenchRelais {
   stop(keepLogsIn?: string): Promise<void>;
 }
 
-export async function startBenchRelais(opts: { logLevel: string; logFile: string }): Promise<BenchRelais> {
-  const isolated = await isolatedConfig({ name: 'bench', rtpPorts: RTP_PORTS });
+/** `patch`: changes to the demo configuration (a scenario's team settings). */
+export async function startBenchRelais(opts: {
+  logLevel: string;
+  logFile: string;
+  patch?: (c: ConfigInput) => void;
+}): Promise<BenchRelais> {
+  const isolated = await isolatedConfig({ name: 'bench', rtpPorts: RTP_PORTS, patch: opts.patch });
   const { config } = isolated;
 
   let counts: LogCounts = { warn: 0, error: 0, samples: [] };

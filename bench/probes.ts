@@ -98,6 +98,8 @@ export interface LevelSamples {
   maxHttpConnections: number;
   /** The census with the most channels. */
   peak: ChannelCensus;
+  /** Channels per dialplan application, summed over every census (how the level's time was spent). */
+  appSamples: Record<string, number>;
   cliErrors: number;
 }
 
@@ -112,7 +114,14 @@ export function startSampling(
   sippPid: number | undefined,
   httpPort: number,
 ): { stop(): Promise<LevelSamples> } {
-  const s: LevelSamples = { maxIvrCalls: 0, sippCpuMs: 0, maxHttpConnections: 0, peak: { channels: 0, apps: {} }, cliErrors: 0 };
+  const s: LevelSamples = {
+    maxIvrCalls: 0,
+    sippCpuMs: 0,
+    maxHttpConnections: 0,
+    peak: { channels: 0, apps: {} },
+    appSamples: {},
+    cliErrors: 0,
+  };
   const sessions = setInterval(() => (s.maxIvrCalls = Math.max(s.maxIvrCalls, ivrCalls())), 250);
   const procs = setInterval(() => {
     s.maxHttpConnections = Math.max(s.maxHttpConnections, tcpConnectionsTo(httpPort));
@@ -121,7 +130,10 @@ export function startSampling(
   let census: Promise<void> = Promise.resolve();
   const channels = setInterval(() => {
     census = channelCensus(supervisor).then(
-      (c) => void (c.channels > s.peak.channels && (s.peak = c)),
+      (c) => {
+        if (c.channels > s.peak.channels) s.peak = c;
+        for (const [app, n] of Object.entries(c.apps)) s.appSamples[app] = (s.appSamples[app] ?? 0) + n;
+      },
       () => void (s.cliErrors += 1),
     );
   }, 5000);

@@ -3,10 +3,56 @@
  * Columns: cores = CPU of Asterisk + Relais + Redis over the level's wall time; mach = the whole
  * machine's busy cores (the difference is sipp and whatever else runs); lag99 = Node event-loop delay p99, ms;
  * http/refused = most TCP connections to Asterisk's HTTP server (ARI) at once / connections it refused.
+ * The queue scenario adds a line per level: RTP each caller received, silences, the queue, announcements.
  */
 import type { RestStats } from './ari-rest.ts';
+import type { CallerAudio } from './rtp-sink.ts';
+import { percentile } from './stats.ts';
 
 export type Flow = 'ari' | 'plain';
+
+/** A caller on hold this long without a packet is a caller in silence: a failed call. */
+export const SILENCE_LIMIT_MS = 2000;
+/** Below this share of the RTP its time on the line takes, a caller is short of audio: a failed call. */
+export const AUDIO_SHARE = 0.8;
+
+/** What callers of the queue scenario heard, and how they waited. */
+export interface QueueEvidence {
+  /** Calls placed (each with its own RTP port). */
+  callers: number;
+  /** RTP packets per caller: fewest, median, and what the time on the line takes. */
+  packets: { min: number; p50: number; expected: number };
+  /** Callers with a silence of SILENCE_LIMIT_MS or more. */
+  silent: number;
+  /** Callers who received less than AUDIO_SHARE of the expected packets. */
+  short: number;
+  longestSilenceMs: number;
+  /** Most callers waiting in the team's queue at once, as Relais' routing core saw it. */
+  maxWaiting: number;
+  /** Still in the team's queue once the level was over. */
+  leftWaiting: number;
+  /** Channels per dialplan application, summed over the level's census samples. */
+  appSamples: Record<string, number>;
+  /** ARI only: announcements played per caller (play requests less greeting and "connecting"), and as many as the hold brings. */
+  announcements?: { perCaller: number; expected: number };
+}
+
+/** Per-caller audio of the calls placed (the first `placed` ports: sipp takes them in order). */
+export function callerAudio(
+  audio: readonly CallerAudio[],
+  placed: number,
+  expectedPerCaller: number,
+): Pick<QueueEvidence, 'callers' | 'packets' | 'silent' | 'short' | 'longestSilenceMs'> {
+  const used = audio.slice(0, placed);
+  const sorted = used.map((a) => a.packets).sort((x, y) => x - y);
+  return {
+    callers: used.length,
+    packets: { min: sorted[0] ?? 0, p50: percentile(sorted, 50), expected: expectedPerCaller },
+    silent: used.filter((a) => a.longestSilenceMs >= SILENCE_LIMIT_MS).length,
+    short: used.filter((a) => a.packets < AUDIO_SHARE * expectedPerCaller).length,
+    longestSilenceMs: Math.max(0, ...used.map((a) => a.longestSilenceMs)),
+  };
+}
 
 export interface LevelRun {
   flow: Flow;
@@ -29,8 +75,10 @@ export interface LevelRun {
   wallMs: number;
   /** 1-minute load average when the level started. */
   load1: number;
-  /** RTP packets received by callers vs what the prompts' length predicts for the answered calls. */
+  /** RTP packets received by callers vs what the prompts' length (queue: the time on hold) predicts for the answered calls. */
   rtp: { packets: number; expected: number };
+  /** Queue scenario only. */
+  queue?: QueueEvidence;
   log: { warn: number; error: number; samples: string[] };
   /** What was still there once the level was over (should be nothing). */
   leftover: { channels: number; ivrSessions: number };
@@ -56,6 +104,9 @@ export interface LevelEvidence {
   /** Asterisk's channels at the busiest sample, per dialplan application. */
   census: { channels: number; apps: Record<string, number> };
   rtp: { packets: number; expected: number };
+  /** What the expected RTP covers and what a shortfall means, for the message. */
+  rtpOf?: string;
+  queue?: QueueEvidence;
   leftover: { channels: number; ivrCalls: number };
 }
 
@@ -82,9 +133,13 @@ export function judge(e: LevelEvidence): { notHeld: string[]; sanity: string[] }
   if (e.sipp.successful > 0 && e.rtp.packets < 0.8 * e.rtp.expected) {
     const pct = Math.round((100 * e.rtp.packets) / e.rtp.expected);
     sanity.push(
-      `callers received ${e.rtp.packets} RTP packets, ${pct}% of the ${e.rtp.expected} that greeting + menu take: prompts are not (fully) played`,
+      `callers received ${e.rtp.packets} RTP packets, ${pct}% of the ${e.rtp.expected} that ${e.rtpOf ?? 'greeting + menu take: prompts are not (fully) played'}`,
     );
   }
+  const q = e.queue;
+  // Callers who never reach the queue (no digit, offered a callback) measure something else.
+  if (q && e.flow === 'ari' && q.maxWaiting < 0.75 * e.sipp.maxConcurrent)
+    sanity.push(`at most ${q.maxWaiting} callers waited in the queue while sipp had ${e.sipp.maxConcurrent} calls: callers are not queued`);
   if (e.sipp.successful + e.sipp.failed === 0) sanity.push(`sipp placed no call (exit ${e.sipp.exitCode}): ${e.sipp.errors.join(' | ')}`);
 
   const notHeld: string[] = [];
@@ -94,6 +149,13 @@ export function judge(e: LevelEvidence): { notHeld: string[]; sanity: string[] }
   if (e.sipp.exitCode !== 0 && e.sipp.failed === 0) notHeld.push(`sipp exit ${e.sipp.exitCode}`);
   if (e.leftover.channels > 0 || e.leftover.ivrCalls > 0)
     notHeld.push(`left behind ${e.leftover.channels} channels, ${e.leftover.ivrCalls} sessions`);
+  if (q) {
+    if (q.silent) notHeld.push(`${q.silent} callers in silence ≥ ${SILENCE_LIMIT_MS / 1000} s`);
+    if (q.short) notHeld.push(`${q.short} callers short of audio`);
+    if (q.leftWaiting) notHeld.push(`left ${q.leftWaiting} in the queue`);
+    if (q.announcements && q.announcements.perCaller < q.announcements.expected - 0.5)
+      notHeld.push(`${q.announcements.perCaller.toFixed(1)} announcements per caller, not ${q.announcements.expected}`);
+  }
   if (sanity.length) notHeld.push('invalid measurement');
   return { notHeld, sanity };
 }
@@ -131,6 +193,19 @@ export function tableRow(r: LevelRun): string {
     `${r.log.warn}/${r.log.error}`.padStart(9),
     r.notHeld.length ? `no: ${r.notHeld.join('; ')}` : 'yes',
   ].join(' ');
+}
+
+/** The queue scenario's line under a level's row. */
+export function queueLine(q: QueueEvidence): string {
+  const audio =
+    `  queue: ${q.callers} callers, RTP per caller min ${q.packets.min}, p50 ${fmt(q.packets.p50)} of ${q.packets.expected}; ` +
+    `${q.silent} in silence ≥ ${SILENCE_LIMIT_MS / 1000} s, ${q.short} short, longest silence ${fmt(q.longestSilenceMs / 1000, 1)} s`;
+  if (q.announcements)
+    return `${audio}; waiting max ${q.maxWaiting}, left ${q.leftWaiting}; announcements per caller ${fmt(q.announcements.perCaller, 2)} (expected ${q.announcements.expected})`;
+  // Plain: how the channels' time went (music or announcements); ARI channels are all in Stasis.
+  const total = Object.values(q.appSamples).reduce((a, b) => a + b, 0);
+  const apps = Object.entries(q.appSamples).map(([app, n]) => `${app} ${fmt((100 * n) / total)}%`);
+  return `${audio}; channel time: ${apps.join(', ') || '-'}`;
 }
 
 export interface Summary {

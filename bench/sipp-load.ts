@@ -1,6 +1,7 @@
 /**
  * One load level with sipp (Debian's sip-tester): up to `level` calls at once, each INVITE →
- * 200 → ACK → listen → BYE → 200, and what sipp measured (calls, concurrency, INVITE→200 times).
+ * 200 → ACK → listen (optionally pressing a digit) → BYE → 200, and what sipp measured (calls,
+ * concurrency, INVITE→200 times).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,10 @@ export interface LoadSpec {
   callsPerSlot: number;
   /** UDP port written in the SDP: nothing listens there, so every RTP packet sent to callers is counted as UDP NoPorts. */
   sdpMediaPort: number;
+  /** One SDP port per call instead (in the order calls are placed; at least as many as calls): RTP counted per caller. */
+  sdpPorts?: readonly number[];
+  /** A key the caller presses this long after the 200 OK (within `holdMs`). */
+  digit?: { key: string; atMs: number };
 }
 
 export interface LoadResult {
@@ -53,6 +58,8 @@ export async function startLoad(spec: LoadSpec): Promise<RunningLoad> {
   const port = await freeUdpBlock(2);
   const mediaPort = await freeUdpBlock(4);
   const calls = Math.round(spec.level * spec.callsPerSlot);
+  if (spec.sdpPorts && spec.sdpPorts.length < calls) throw new Error(`${calls} calls but ${spec.sdpPorts.length} SDP ports`);
+  const perCallPorts = spec.sdpPorts ? ['-inf', writePortsFile(dir, spec.sdpPorts)] : [];
   const expectedS = (spec.holdMs / 1000) * (spec.callsPerSlot + 1);
   const args = [
     `${spec.target.host}:${spec.target.port}`,
@@ -93,6 +100,7 @@ export async function startLoad(spec: LoadSpec): Promise<RunningLoad> {
     '-error_file',
     join(dir, 'errors.log'),
     '-nostdin',
+    ...perCallPorts,
   ];
   const started = Date.now();
   // sipp writes its rtt file in its working directory.
@@ -147,10 +155,55 @@ function parseRtt(file: string): number[] {
     .filter((n) => Number.isFinite(n));
 }
 
+/** sipp's injection file: call n takes line n, whose port the SDP names as [field0]. */
+function writePortsFile(dir: string, ports: readonly number[]): string {
+  const file = join(dir, 'ports.csv');
+  writeFileSync(file, `SEQUENTIAL\n${ports.map((p) => `${p};`).join('\n')}\n`);
+  return file;
+}
+
 /** Anything but the expected messages (a BYE from Asterisk during the pause, a 5xx) fails the call. */
 function benchCaller(spec: LoadSpec): string {
-  return callerScenario(spec.from, [{ pause: spec.holdMs }, { hangup: true }], undefined, {
+  const { digit } = spec;
+  const steps = digit
+    ? [{ pause: digit.atMs }, { pause: Math.max(0, spec.holdMs - digit.atMs) }, { hangup: true as const }]
+    : [{ pause: spec.holdMs }, { hangup: true as const }];
+  let xml = callerScenario(spec.from, steps, undefined, {
     measureAnswer: true,
-    sdpMediaPort: spec.sdpMediaPort,
+    ...(spec.sdpPorts ? {} : { sdpMediaPort: spec.sdpMediaPort }),
   });
+  if (spec.sdpPorts) xml = replaceOnce(xml, 'm=audio [media_port] ', 'm=audio [field0] ');
+  if (digit) {
+    const pause = `<pause milliseconds="${digit.atMs}"/>`;
+    xml = replaceOnce(xml, pause, `${pause}\n${infoDigit(digit.key)}`);
+  }
+  return xml;
+}
+
+/**
+ * A key pressed as a SIP INFO, not as RFC 4733 RTP events: the trunk has rtp_symmetric, so RTP
+ * sent from sipp's media port would make Asterisk send the caller's audio there instead of to the
+ * port in the SDP, where it is counted.
+ */
+function infoDigit(key: string): string {
+  return `<send retrans="500"><![CDATA[
+INFO [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: [cseq] INFO
+Max-Forwards: 70
+Content-Type: application/dtmf-relay
+Content-Length: [len]
+
+Signal=${key}
+Duration=160
+]]></send>
+<recv response="200"/>`;
+}
+
+function replaceOnce(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`"${from}" not found in the caller scenario`);
+  return text.replace(from, to);
 }
