@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { AriActions } from '../asterisk/ari-actions.ts';
 import type { PromptId } from '../ivr/call-flow.ts';
 import { OfferRinger } from '../ivr/offer-ringer.ts';
+import { PromptPlayer } from '../ivr/prompt-player.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import type { Interaction, Offer } from '../routing/model.ts';
 import type { CallbackService } from './service.ts';
@@ -51,7 +52,7 @@ export class CallbackCall {
   private phase: Phase = 'offering';
   private agent: { channelId: string; staffId: string } | undefined;
   private customerChannelId: string | undefined;
-  private playbackId: string | undefined;
+  private readonly prompt: PromptPlayer;
   private readonly ringer: OfferRinger;
   private readonly log: Logger;
   private readonly callbackId: string;
@@ -64,6 +65,7 @@ export class CallbackCall {
     this.callbackId = interaction.meta.callbackId!;
     this.number = interaction.meta.number!;
     this.log = deps.log.child({ callback: this.callbackId, interaction: interaction.id });
+    this.prompt = new PromptPlayer(deps.ari, this.log);
     this.ringer = new OfferRinger(
       deps,
       interaction.id,
@@ -141,7 +143,7 @@ export class CallbackCall {
       return;
     }
     this.phase = 'talking';
-    this.stopPlayback();
+    this.prompt.stop();
     this.log.info({ step: 'connected' }, 'callback: customer answered');
     const outcome = this.deps.service.attemptEnded(this.callbackId, 'answered');
     outcome.catch((err) => this.log.warn({ err }, 'outcome not recorded'));
@@ -156,9 +158,7 @@ export class CallbackCall {
   }
 
   onPlaybackFinished(playbackId: string): void {
-    if (playbackId !== this.playbackId) return;
-    this.playbackId = undefined;
-    if (this.phase === 'telling-agent') this.end();
+    if (this.prompt.finished(playbackId) && this.phase === 'telling-agent') this.end();
   }
 
   onChannelGone(channelId: string, cause: number): void {
@@ -186,7 +186,7 @@ export class CallbackCall {
     const wasOffering = this.phase === 'offering';
     this.phase = 'ended';
     this.ringer.kill();
-    this.stopPlayback();
+    this.prompt.stop();
     const quietly = (p: Promise<unknown>) => p.catch((err) => this.log.warn({ err }, 'clean-up request failed'));
     for (const ch of [this.agent?.channelId, this.customerChannelId]) if (ch) quietly(this.deps.ari.hangup(ch));
     quietly(this.deps.ari.destroyBridge(this.bridgeId));
@@ -207,7 +207,7 @@ export class CallbackCall {
   /** The customer did not answer: the agent hears why and what happens next, then hangs up. */
   private async customerMissed(outcome: AttemptOutcome): Promise<void> {
     this.log.info({ step: outcome }, 'callback: the customer did not answer');
-    this.stopPlayback();
+    this.prompt.stop();
     const after: Callback | undefined = await this.deps.service
       .attemptEnded(this.callbackId, outcome)
       .catch((err) => (this.log.warn({ err }, 'outcome not recorded'), undefined));
@@ -224,18 +224,10 @@ export class CallbackCall {
     }
   }
 
-  private play(channelId: string, media: string[]): void {
-    const id = randomUUID();
-    this.playbackId = id;
-    this.deps.ari.play(channelId, media, id).catch((err) => {
+  private play(channelId: string, media: readonly string[]): void {
+    this.prompt.play(channelId, media, (err) => {
       this.log.warn({ err: (err as Error).message }, 'callback: playback failed');
-      if (this.playbackId === id && this.phase === 'telling-agent') this.end();
+      if (this.phase === 'telling-agent') this.end();
     });
-  }
-
-  private stopPlayback(): void {
-    const id = this.playbackId;
-    this.playbackId = undefined;
-    if (id) this.deps.ari.stopPlayback(id).catch(() => undefined);
   }
 }

@@ -4,7 +4,6 @@
  * creates (playback, hold music, timers, ringing legs, bridge, agent leg) so that `end()` leaves
  * nothing behind.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CallbackRequest, RequestResult } from '../callback/service.ts';
 import type { CallbackSource } from '../callback/store.ts';
@@ -23,15 +22,8 @@ import {
 } from './call-flow.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
 import { OfferRinger, type RingerDeps } from './offer-ringer.ts';
-
-export interface QueueSettings {
-  /** Shown on agents' phones. */
-  name: string;
-  /** How long an offer rings an agent. */
-  offerSeconds: number;
-  announceEverySeconds: number;
-  maxWaitSeconds: number;
-}
+import { PromptPlayer } from './prompt-player.ts';
+import { QueueWaiter, type QueueSettings } from './queue-waiter.ts';
 
 export interface SessionDeps extends RingerDeps {
   store: CallStore;
@@ -60,10 +52,10 @@ const RINGBACK = 'tone:ring;tonezone=fr';
 
 export class CallSession {
   private state: CallState;
-  private playbackId: string | undefined;
+  private readonly prompt: PromptPlayer;
   private holding = false;
   private digitTimer: NodeJS.Timeout | undefined;
-  private queueTimers: NodeJS.Timeout[] = [];
+  private readonly queue: QueueWaiter;
   private readonly ringer: OfferRinger;
   private agent: CallRecord['agent'];
   private ended = false;
@@ -84,6 +76,16 @@ export class CallSession {
       `"${this.record.callerNumber || 'Anonyme'}" <${this.record.callerNumber || 'anonymous'}>`,
       (offerId, staffId, how) => this.agentDidNotAnswer(offerId, staffId, how),
     );
+    this.prompt = new PromptPlayer(deps.ari, this.log);
+    this.queue = new QueueWaiter({
+      ...deps,
+      log: this.log,
+      callId: record.callId,
+      callerNumber: record.callerNumber,
+      isOver: () => this.ended,
+      dispatch: (e) => this.dispatch(e),
+      onOffer: (o) => this.onOffer(o),
+    });
   }
 
   get callId(): string {
@@ -103,7 +105,7 @@ export class CallSession {
   /** A call found in Stasis after a (re)connection: go on from where it was. */
   adopt(): void {
     this.clearTimers();
-    this.stopPrompt();
+    this.prompt.stop();
     this.ringer.kill();
     this.log.info({ step: 'adopt', phase: this.state.phase }, 'call adopted');
     this.apply(resume(this.state.phase === 'talking' && !this.agent ? undefined : this.state, this.deps.menu));
@@ -115,9 +117,7 @@ export class CallSession {
   }
 
   onPlaybackFinished(playbackId: string): void {
-    if (playbackId !== this.playbackId) return; // a playback stopped on purpose
-    this.playbackId = undefined;
-    this.dispatch({ type: 'promptDone' });
+    if (this.prompt.finished(playbackId)) this.dispatch({ type: 'promptDone' });
   }
 
   /** The routing core offers this call to agents: ring their phones. */
@@ -160,7 +160,7 @@ export class CallSession {
     this.clearTimers();
     const bridgeId = `${this.callId}-bridge`;
     this.agent = { channelId, staffId, bridgeId };
-    this.stopPrompt();
+    this.prompt.stop();
     this.stopHold();
     try {
       await this.deps.ari.createBridge(bridgeId);
@@ -198,8 +198,8 @@ export class CallSession {
     if (this.ended) return;
     this.ended = true;
     this.clearTimers();
-    if (gone.callerGone) this.playbackId = undefined;
-    else this.stopPrompt();
+    if (gone.callerGone) this.prompt.forget();
+    else this.prompt.stop();
     this.ringer.kill();
     const { ari, routing } = this.deps;
     const quietly = (p: Promise<unknown>) => p.catch((err) => this.log.warn({ err }, 'clean-up request failed'));
@@ -239,7 +239,7 @@ export class CallSession {
       case 'ringback':
         return this.play([RINGBACK]);
       case 'stopPrompt':
-        return this.stopPrompt();
+        return this.prompt.stop();
       case 'hold':
         this.holding = true;
         this.deps.ari.startHold(this.callId).catch((err) => this.failed(err, 'hold'));
@@ -254,7 +254,7 @@ export class CallSession {
         clearTimeout(this.digitTimer);
         return;
       case 'enqueue':
-        this.enterQueue(effect.team, effect.keepWaiting ?? false).catch((err) => this.failed(err, 'enqueue'));
+        this.queue.enter(effect.team, effect.keepWaiting ?? false).catch((err) => this.failed(err, 'enqueue'));
         return;
       case 'pauseQueue':
         return this.clearTimers();
@@ -268,45 +268,6 @@ export class CallSession {
         return;
       case 'hangup':
         return this.end('flow finished');
-    }
-  }
-
-  /**
-   * Enters the team's queue (idempotent: after a restart the place is kept), rings at once if an
-   * agent is free, and otherwise announces the position now and every `announceEverySeconds`.
-   */
-  private async enterQueue(teamId: string, keepWaiting: boolean): Promise<void> {
-    const team = this.deps.queues[teamId];
-    if (!team) throw new Error(`unknown team ${teamId}`);
-    const { routing } = this.deps;
-    const priority = await this.deps.priorityOf(this.record.callerNumber).catch(() => 'normal' as const);
-    const ix = await this.untilStored(() =>
-      routing.enqueue({
-        id: this.callId,
-        channel: 'call',
-        team: teamId,
-        priority,
-        meta: { callerNumber: this.record.callerNumber },
-      }),
-    );
-    if (!ix || this.ended) return;
-    this.log.info({ step: 'queued', team: ix.team, priority, state: ix.state }, 'caller in queue');
-    const snapshot = await this.untilStored(() => routing.teamSnapshot(ix.team));
-    if (!snapshot || this.ended) return;
-    if (snapshot.agents.every((a) => a.presence === 'offline')) return this.dispatch({ type: 'noAgent', canWait: false });
-    if (ix.offer) this.onOffer(ix.offer);
-    const announce = () =>
-      void routing
-        .position(this.callId)
-        .then((p) => p && this.dispatch({ type: 'position', position: p.position, minutes: p.estimatedMinutes }))
-        .catch((err) => this.log.warn({ err }, 'position unavailable'));
-    announce();
-    const waitedMs = this.deps.now().getTime() - ix.enqueuedAt;
-    this.queueTimers.push(setInterval(announce, team.announceEverySeconds * 1000));
-    if (!keepWaiting) {
-      this.queueTimers.push(
-        setTimeout(() => this.dispatch({ type: 'noAgent', canWait: true }), Math.max(0, team.maxWaitSeconds * 1000 - waitedMs)),
-      );
     }
   }
 
@@ -335,41 +296,14 @@ export class CallSession {
     this.dispatch({ type: 'callbackBooked', digits: callbacks.digitsToSay(result.callback.number) });
   }
 
-  /**
-   * Runs a routing request until Redis answers: while Redis restarts the caller keeps hearing
-   * the hold music, then takes their place. Undefined if the call ended meanwhile.
-   */
-  private async untilStored<T>(request: () => Promise<T>): Promise<T | undefined> {
-    for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
-      try {
-        return await request();
-      } catch (err) {
-        if (this.ended) return undefined;
-        this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'routing unavailable: caller kept on hold');
-        await new Promise((r) => setTimeout(r, delay));
-        if (this.ended) return undefined;
-      }
-    }
-  }
-
   private agentDidNotAnswer(offerId: string, staffId: string, how: 'missed' | 'declined'): void {
     this.log.info({ step: how, staff: staffId }, 'agent did not take the call');
     this.deps.routing.decline(this.callId, staffId, offerId, how).catch((err) => this.log.warn({ err }, 'decline not recorded'));
     if (!this.ringer.ringing) this.dispatch({ type: 'notRinging' });
   }
 
-  private play(media: string[]): void {
-    const playbackId = randomUUID();
-    this.playbackId = playbackId;
-    this.deps.ari.play(this.callId, media, playbackId).catch((err) => {
-      if (this.playbackId === playbackId) this.failed(err, 'play');
-    });
-  }
-
-  private stopPrompt(): void {
-    const id = this.playbackId;
-    this.playbackId = undefined;
-    if (id) this.deps.ari.stopPlayback(id).catch((err) => this.log.warn({ err }, 'stop playback failed'));
+  private play(media: readonly string[]): void {
+    this.prompt.play(this.callId, media, (err) => this.failed(err, 'play'));
   }
 
   private stopHold(): void {
@@ -380,8 +314,7 @@ export class CallSession {
 
   private clearTimers(): void {
     clearTimeout(this.digitTimer);
-    for (const t of this.queueTimers) clearTimeout(t);
-    this.queueTimers = [];
+    this.queue.pause();
   }
 
   /** Something on our side broke: the flow apologises; if even that fails, hang up. */

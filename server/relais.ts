@@ -19,7 +19,7 @@ import type { PromptId } from '../ivr/call-flow.ts';
 import { CallStore } from '../ivr/call-store.ts';
 import { IvrApp } from '../ivr/ivr-app.ts';
 import { promptSources } from '../ivr/prompts.fr.ts';
-import type { QueueSettings } from '../ivr/call-session.ts';
+import type { QueueSettings } from '../ivr/queue-waiter.ts';
 import { isOpen } from '../routing/hours.ts';
 import { migrate } from '../db/migrate.ts';
 import { RoutingCore } from '../routing/core.ts';
