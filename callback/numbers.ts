@@ -5,6 +5,7 @@
  * refused: a callback form is a toll-fraud target like any outbound route.
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { parsePhone } from '../customers/phone.ts';
 
 export interface NumberPolicy {
   /** Country of numbers written without an international prefix (0612345678). */
@@ -20,11 +21,8 @@ export type NumberCheck =
 const REFUSED_TYPES = new Set(['PREMIUM_RATE', 'SHARED_COST', 'UAN', 'VOICEMAIL', 'PAGER']);
 
 export function checkCallbackNumber(input: string, policy: NumberPolicy): NumberCheck {
-  // "00" is how an international number is typed on a keypad, which has no "+".
-  const typed = input.trim().replace(/^00/, '+');
-  if (!/^\+?[0-9 .()-]{3,25}$/.test(typed)) return { ok: false, reason: 'invalid', message: 'not a phone number' };
-  const parsed = parsePhoneNumberFromString(typed, policy.defaultCountry);
-  if (!parsed?.isValid()) return { ok: false, reason: 'invalid', message: 'not a valid phone number' };
+  const parsed = parsePhone(input, policy.defaultCountry);
+  if (!parsed) return { ok: false, reason: 'invalid', message: 'not a valid phone number' };
   const country = parsed.country ?? '';
   if (!policy.countries.includes(country))
     return { ok: false, reason: 'country', message: `numbers of ${country || 'this country'} are not called back` };

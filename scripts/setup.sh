@@ -12,7 +12,9 @@
 #     ${XDG_STATE_HOME:-~/.local/state}/relais), and its secrets file $RELAIS_HOME/secrets.env
 #     (mode 600, NAME=value lines): a random value for every `{ env: NAME }` of the config
 #     ($RELAIS_CONFIG, default config/iseedor.yaml) that the file lacks, never regenerated;
-#   - PostgreSQL role `relais` (LOGIN CREATEDB, password from the secrets file) and database `relais`.
+#   - PostgreSQL role `relais` (LOGIN CREATEDB, password from the secrets file) and database `relais`;
+#   - MariaDB on 127.0.0.1:3306 (the helpdesk's database), started when not answering, its database
+#     `osticket` and user relais_osticket (password from the secrets file), allowed `osticket_test_*`.
 set -Eeuo pipefail
 trap 'echo "setup: error: line $LINENO: $BASH_COMMAND failed" >&2' ERR
 
@@ -22,7 +24,7 @@ for_tests=0
 for arg in "$@"; do
   case $arg in
     --for-tests) for_tests=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "setup: unknown argument: $arg (usage: bash scripts/setup.sh [--for-tests])" >&2; exit 2 ;;
   esac
 done
@@ -64,8 +66,8 @@ exec {lock_fd}>"$logdir/relais-setup.$EUID.lock"
 flock -n "$lock_fd" || { echo "setup: waiting for another scripts/setup.sh to finish" >&2; flock -w 1800 "$lock_fd"; } || die "another scripts/setup.sh has held $logdir/relais-setup.$EUID.lock for 30 minutes"
 
 # --- Debian packages ---------------------------------------------------------------------------
-packages=(mmdebstrap sip-tester espeak-ng sox libsox-fmt-all redis-server postgresql tcpdump
-  iproute2 procps curl openssl)
+packages=(mmdebstrap sip-tester espeak-ng sox libsox-fmt-all redis-server postgresql mariadb-server
+  mariadb-client tcpdump iproute2 procps curl openssl)
 ((for_tests)) && packages+=(chromium)
 declare -A installed=()
 while read -r name status; do
@@ -193,7 +195,7 @@ if [[ -f $secrets ]]; then
   done <"$secrets"
 fi
 # Every `{ env: NAME }` of the config, comments left out.
-names=(RELAIS_DATABASE_PASSWORD)
+names=(RELAIS_DATABASE_PASSWORD RELAIS_OSTICKET_DB_PASSWORD)
 while IFS= read -r line || [[ -n $line ]]; do
   [[ $line =~ ^[[:space:]]*# ]] && continue
   line=${line%%[[:space:]]#*}
@@ -213,6 +215,8 @@ for name in "${names[@]}"; do
   [[ -n ${secret[$name]:-} ]] && continue
   if [[ $name == RELAIS_DATABASE_URL ]]; then
     value="postgres://relais:${secret[RELAIS_DATABASE_PASSWORD]}@127.0.0.1:5432/relais"
+  elif [[ $name == RELAIS_OSTICKET_DATABASE_URL ]]; then
+    value="mysql://relais_osticket:${secret[RELAIS_OSTICKET_DB_PASSWORD]}@127.0.0.1:3306/osticket"
   else
     value=$(random_secret)
   fi
@@ -258,6 +262,71 @@ SQL
     *) say "updated PostgreSQL role relais (password, LOGIN, CREATEDB) and database owner" ;;
   esac
   db_check || die "still cannot log in as relais on 127.0.0.1:5432 with the password from $secrets (check pg_hba.conf allows scram-sha-256 for host 127.0.0.1)"
+fi
+
+# --- MariaDB: the helpdesk's database (osTicket's tables, read by Relais) ------------------------
+# The demo's osTicket stand-in writes there; tests create a fresh `osticket_test_*` database each.
+password=${secret[RELAIS_OSTICKET_DB_PASSWORD]}
+[[ $password =~ ^[A-Za-z0-9]+$ ]] || die "RELAIS_OSTICKET_DB_PASSWORD in $secrets must be letters and digits only"
+user=relais_osticket
+# `ping` exits 0 whenever a server answers, even when it refuses this user: only liveness counts.
+mariadb_ping() { mariadb-admin --no-defaults --protocol=tcp -h 127.0.0.1 -P 3306 -u ping --connect-timeout=2 ping; }
+if ! mariadb_ping >/dev/null 2>&1; then
+  ((EUID == 0)) || die "MariaDB does not answer on 127.0.0.1:3306, and starting it needs root"
+  [[ -x /usr/bin/mysqld_safe ]] || die "mysqld_safe is missing (apt-get install mariadb-server)"
+  t=$(now)
+  datadir=$(/usr/sbin/mariadbd --print-defaults | tr ' ' '\n' | sed -n 's/^--datadir=//p' | tail -n 1)
+  datadir=${datadir:-/var/lib/mysql}
+  if [[ ! -d $datadir/mysql ]]; then
+    # What Debian's postinst runs on a new installation.
+    say "initialising the MariaDB data directory $datadir"
+    log=$(newlog mariadb)
+    TMPDIR= mariadb-install-db --rpm --cross-bootstrap --user=mysql --disable-log-bin --skip-test-db >"$log" 2>&1 ||
+      fail_with_log "mariadb-install-db failed" "$log"
+    rm -f "$log"
+  fi
+  say "starting MariaDB on 127.0.0.1:3306"
+  install -m 755 -o mysql -g root -d /run/mysqld
+  install -m 2750 -o mysql -g adm -d /var/log/mysql
+  mariadb_log=/var/log/mysql/error.log
+  # Debian's config sends the log to syslog, which no daemon collects here: use a file instead.
+  # The daemon must not keep any descriptor of ours (a caller's flock, a pipe that a caller
+  # waits on), so all above 2 are closed before it starts.
+  (
+    cd /
+    for fd in /proc/$BASHPID/fd/*; do
+      n=${fd##*/}
+      ((n > 2)) && eval "exec $n>&-" 2>/dev/null || true
+    done
+    exec setsid /usr/bin/mysqld_safe --skip-syslog --log-error="$mariadb_log" --bind-address=127.0.0.1 \
+      --port=3306 </dev/null >/dev/null 2>&1
+  ) &
+  wait_for 60 mariadb_ping || fail_with_log "MariaDB did not answer on 127.0.0.1:3306 within 60 s" "$mariadb_log"
+  say "MariaDB is up ($(elapsed_since "$t"))"
+fi
+
+grants_ok() {
+  local grants
+  grants=$(MYSQL_PWD=$password mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P 3306 -u "$user" \
+    --connect-timeout=5 -N -B -r -e 'SHOW GRANTS FOR CURRENT_USER; USE osticket' 2>/dev/null) || return 1
+  [[ $grants == *'ON `osticket`.*'* && $grants == *'ON `osticket\_test\_%`.*'* ]]
+}
+if ! grants_ok; then
+  ((EUID == 0)) || command -v sudo >/dev/null 2>&1 || die "creating the MariaDB user $user needs root"
+  log=$(newlog mariadb)
+  # Root logs in through the Unix socket (unix_socket authentication, Debian's default).
+  as_root mariadb --no-defaults -u root >"$log" 2>&1 <<SQL || fail_with_log "creating database osticket and user $user failed" "$log"
+CREATE DATABASE IF NOT EXISTS \`osticket\`;
+CREATE USER IF NOT EXISTS '$user'@'127.0.0.1' IDENTIFIED BY '$password';
+CREATE USER IF NOT EXISTS '$user'@'localhost' IDENTIFIED BY '$password';
+ALTER USER '$user'@'127.0.0.1' IDENTIFIED BY '$password';
+ALTER USER '$user'@'localhost' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON \`osticket\`.* TO '$user'@'127.0.0.1', '$user'@'localhost';
+GRANT ALL PRIVILEGES ON \`osticket\\_test\\_%\`.* TO '$user'@'127.0.0.1', '$user'@'localhost';
+SQL
+  rm -f "$log"
+  grants_ok || die "still cannot log in as $user on 127.0.0.1:3306 with the given password, or its grants are missing"
+  say "MariaDB database osticket and user $user ready"
 fi
 
 ((did)) && say "done in $(elapsed_since "$t0")"
