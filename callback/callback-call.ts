@@ -69,7 +69,7 @@ export class CallbackCall {
     this.ringer = new OfferRinger(
       deps,
       interaction.id,
-      `"Rappel ${this.number}" <${this.number}>`,
+      () => `"Rappel ${this.number}" <${this.number}>`,
       (offerId, staffId, how) => {
         this.deps.routing.decline(this.id, staffId, offerId, how).catch((err) => this.log.warn({ err }, 'decline not recorded'));
         this.endIfIdle();

@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import { isOpen, type BusinessHours } from '../routing/hours.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import type { Priority } from '../routing/model.ts';
+import { CallbackRecorder, type CallbackRecords } from './records.ts';
+import { failedCallbackTicket } from './tickets.fr.ts';
 import { checkCallbackNumber, type NumberCheck, type NumberPolicy } from './numbers.ts';
 import type { CallbackScheduler } from './scheduler.ts';
 import { OPEN_STATUSES, type AttemptOutcome, type Callback, type CallbackSource, type CallbackStore } from './store.ts';
@@ -48,6 +50,8 @@ export interface CallbackServiceDeps {
   confirm?: (callback: Callback) => Promise<void>;
   now: () => number;
   log: Logger;
+  /** The customer records: identification, timeline, tickets; absent in some tests. */
+  records?: CallbackRecords;
 }
 
 /** Outcomes that are the customer's (they count as an attempt); the others are ours, and retried at once. */
@@ -57,7 +61,11 @@ const CUSTOMER_OUTCOMES = new Set<AttemptOutcome>(['no-answer', 'busy', 'failed'
 export const interactionIdOf = (cb: Pick<Callback, 'id' | 'attempts'>) => `cb-${cb.id}-${cb.attempts + 1}`;
 
 export class CallbackService {
-  constructor(private readonly deps: CallbackServiceDeps) {}
+  private readonly recorder: CallbackRecorder;
+
+  constructor(private readonly deps: CallbackServiceDeps) {
+    this.recorder = new CallbackRecorder(deps.records, deps.log);
+  }
 
   /** Records (or merges) and schedules a callback. A refused number creates nothing. */
   async request(req: CallbackRequest): Promise<RequestResult> {
@@ -84,6 +92,7 @@ export class CallbackService {
     );
     this.deps.log.info({ callback: callback.id, team: callback.team, source: req.source, merged, dueAt }, 'callback requested');
     if (callback.status === 'scheduled') await this.deps.scheduler.schedule(callback.id, callback.attempts, callback.dueAt, at);
+    if (!merged) this.recorder.requested(callback);
     if (!merged && this.deps.confirm) {
       this.deps.confirm(callback).catch((err) => this.deps.log.warn({ callback: callback.id, err: err.message }, 'confirmation not sent'));
     }
@@ -109,7 +118,9 @@ export class CallbackService {
 
   /** The agent answered and the customer is being called. */
   async attemptStarted(callbackId: string, agent: string): Promise<void> {
-    await this.deps.store.update(callbackId, ['queued', 'calling'], { status: 'calling', agent }, this.deps.now());
+    const at = this.deps.now();
+    const cb = await this.deps.store.update(callbackId, ['queued', 'calling'], { status: 'calling', agent }, at);
+    if (cb) this.recorder.attemptStarted(cb, agent, new Date(at));
   }
 
   /**
@@ -129,6 +140,7 @@ export class CallbackService {
     } else if (attempts >= cb.maxAttempts) {
       updated = await store.update(cb.id, OPEN_STATUSES, { status: 'failed', attempts, lastOutcome: outcome }, at);
       log.warn({ callback: cb.id, attempts, outcome }, 'callback failed: no attempt left');
+      if (updated) this.recorder.failed({ ...updated, interactionId: cb.interactionId }, failedCallbackTicket);
     } else {
       const dueAt = CUSTOMER_OUTCOMES.has(outcome) ? retryDue(settings.hours, at, attempts, settings.retryAfterSeconds) : at;
       updated = await store.update(
@@ -140,6 +152,7 @@ export class CallbackService {
       if (updated) await this.deps.scheduler.schedule(updated.id, updated.attempts, updated.dueAt, at);
     }
     log.info({ callback: cb.id, outcome, attempts, status: updated?.status }, 'callback attempt ended');
+    this.recorder.attemptEnded(cb, outcome, new Date(at));
     return updated;
   }
 

@@ -183,6 +183,43 @@ const callbacks = (resolve: SecretResolver) =>
       .optional(),
   });
 
+const customers = (resolve: SecretResolver) =>
+  z.strictObject({
+    /** How long a call or chat waits for the shop before going on unidentified (completed later). */
+    lookupTimeoutMs: z.number().int().min(50).max(10_000).default(800),
+    /** How long a lookup's answer is reused (Redis) before the shop is asked again. */
+    cacheSeconds: wholeSeconds(86_400).default(300),
+    /** Shop customer groups (PrestaShop group ids) whose members are premium; everyone else is basic. */
+    premiumShopGroups: z.array(z.number().int().positive()).default([]),
+    /** How long records are kept (GDPR): interactions, then customers seen only by their number. */
+    retention: z
+      .strictObject({
+        interactionsDays: wholeSeconds(3650).default(1095),
+        provisionalDays: wholeSeconds(3650).default(365),
+      })
+      .default({ interactionsDays: 1095, provisionalDays: 365 }),
+    /** The shop's webservice (PrestaShop 8): customers, their addresses and orders. */
+    prestashop: z.strictObject({ url: z.url(), key: secret(resolve) }).optional(),
+    /** The helpdesk: tickets created through its HTTP API, listed from its database (read-only user). */
+    osticket: z
+      .strictObject({
+        url: z.url(),
+        apiKey: secret(resolve),
+        database: z.strictObject({
+          url: secret(resolve),
+          tablePrefix: z
+            .string()
+            .regex(/^[a-z0-9_]*$/)
+            .default('ost_'),
+          /** The database server's time zone: osTicket stores its dates with NOW(). */
+          timezone: z.string().refine(isTimeZone, 'an IANA time zone such as UTC').default('UTC'),
+        }),
+        /** Help topic of the tickets Relais opens (osTicket topic id). */
+        topicId: z.number().int().positive().optional(),
+      })
+      .optional(),
+  });
+
 export const buildConfigSchema = (resolve: SecretResolver) =>
   z
     .strictObject({
@@ -210,6 +247,13 @@ export const buildConfigSchema = (resolve: SecretResolver) =>
       trunk,
       /** Automatic callbacks; without this section nobody is offered one. */
       callbacks: callbacks(resolve).optional(),
+      /** Customer records and the shop and helpdesk they are matched with. */
+      customers: customers(resolve).default({
+        lookupTimeoutMs: 800,
+        cacheSeconds: 300,
+        premiumShopGroups: [],
+        retention: { interactionsDays: 1095, provisionalDays: 365 },
+      }),
       asterisk: asterisk(resolve),
       server: z.strictObject({
         host: z.string().default('127.0.0.1'),

@@ -21,6 +21,7 @@ import {
   type PromptId,
 } from './call-flow.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
+import { CallRecorder, type CallRecords } from './call-recorder.ts';
 import { OfferRinger, type RingerDeps } from './offer-ringer.ts';
 import { PromptPlayer } from './prompt-player.ts';
 import { QueueWaiter, type QueueSettings } from './queue-waiter.ts';
@@ -41,6 +42,8 @@ export interface SessionDeps extends RingerDeps {
     /** The digits to read back for a recorded number. */
     digitsToSay(e164: string): string;
   };
+  /** The customer records: who calls, and the call on their timeline; absent in some tests. */
+  records?: CallRecords;
   /** Called when the session is over, so the app forgets it. */
   onEnded: (session: CallSession) => void;
 }
@@ -57,6 +60,7 @@ export class CallSession {
   private digitTimer: NodeJS.Timeout | undefined;
   private readonly queue: QueueWaiter;
   private readonly ringer: OfferRinger;
+  private readonly recorder: CallRecorder;
   private agent: CallRecord['agent'];
   private ended = false;
   private readonly log: Logger;
@@ -70,10 +74,11 @@ export class CallSession {
     this.state = state;
     this.agent = agent;
     this.log = deps.log.child({ call: record.callId });
+    this.recorder = new CallRecorder(deps.records, record.callId, record.callerNumber, this.log, deps.now);
     this.ringer = new OfferRinger(
       deps,
       record.callId,
-      `"${this.record.callerNumber || 'Anonyme'}" <${this.record.callerNumber || 'anonymous'}>`,
+      () => this.recorder.callerId(),
       (offerId, staffId, how) => this.agentDidNotAnswer(offerId, staffId, how),
     );
     this.prompt = new PromptPlayer(deps.ari, this.log);
@@ -99,6 +104,7 @@ export class CallSession {
   /** A new call, already answered by the dialplan: the flow decides (greeting or closed message). */
   start(open: boolean): void {
     this.log.info({ step: 'start', caller: this.record.callerNumber, open }, 'call entered the IVR');
+    this.recorder.started();
     this.dispatch({ type: 'start', open });
   }
 
@@ -108,6 +114,7 @@ export class CallSession {
     this.prompt.stop();
     this.ringer.kill();
     this.log.info({ step: 'adopt', phase: this.state.phase }, 'call adopted');
+    this.recorder.started();
     this.apply(resume(this.state.phase === 'talking' && !this.agent ? undefined : this.state, this.deps.menu));
   }
 
@@ -169,6 +176,7 @@ export class CallSession {
       return this.failed(err, 'bridge');
     }
     this.log.info({ step: 'connected', staff: staffId, agentChannel: channelId }, 'caller and agent connected');
+    this.recorder.connected(staffId);
     this.dispatch({ type: 'agentConnected' });
   }
 
@@ -214,6 +222,7 @@ export class CallSession {
       quietly(routing.abandon(this.callId));
     }
     void this.deps.store.remove(this.callId).catch((err) => this.log.warn({ err }, 'call record not removed'));
+    this.recorder.ended(this.state);
     this.log.info({ step: 'end', reason, phase: this.state.phase }, 'call ended');
     this.deps.onEnded(this);
   }
@@ -228,6 +237,7 @@ export class CallSession {
 
   private apply(t: { state: CallState; effects: Effect[] }): void {
     this.state = t.state;
+    this.recorder.observe(t.state);
     this.persist();
     for (const effect of t.effects) this.run(effect);
   }

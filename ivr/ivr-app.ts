@@ -17,6 +17,7 @@ import { initialState } from './call-flow.ts';
 import { CallSession, type SessionDeps } from './call-session.ts';
 import type { QueueSettings } from './queue-waiter.ts';
 import type { CallStore } from './call-store.ts';
+import type { CallRecords } from './call-recorder.ts';
 import { FeatureCall } from './feature-call.ts';
 import { STASIS_ARG_AGENT } from './offer-ringer.ts';
 
@@ -35,6 +36,8 @@ export interface IvrDeps {
   isOpen: (at: Date) => boolean;
   /** Callbacks, when configured. */
   callbacks?: CallbackEdge;
+  /** Customer records: who calls, and each call on their timeline. */
+  records?: CallRecords;
 }
 
 export interface CallbackEdge extends Pick<CallbackCallDeps, 'callerId' | 'dial' | 'ringSeconds'> {
@@ -64,6 +67,7 @@ export class IvrApp {
       store: deps.store,
       routing: deps.routing,
       priorityOf: deps.priorityOf,
+      records: deps.records,
       log: deps.log,
       menu: deps.menu,
       queues: deps.queues,

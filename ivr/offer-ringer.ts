@@ -33,8 +33,8 @@ export class OfferRinger {
   constructor(
     private readonly deps: RingerDeps,
     private readonly callId: string,
-    /** Shown on the agent's phone: the caller's number, under the team's name. */
-    private readonly callerId: string,
+    /** Shown on the agent's phone when it rings: who calls (asked at each ring: the name may arrive late). */
+    private readonly callerId: () => string,
     /** An agent's phones all stopped ringing, unanswered. */
     private readonly agentGone: (offerId: string, staffId: string, how: 'missed' | 'declined') => void,
     /** The caller's channel, when there is one (a callback has none until the agent answers). */
@@ -105,7 +105,7 @@ export class OfferRinger {
         app: this.deps.app,
         appArgs: [STASIS_ARG_AGENT, this.callId, staffId, offerId].join(','),
         channelId,
-        callerId: this.callerId,
+        callerId: this.callerId(),
         // A little longer than the offer: the routing core decides when it expired.
         timeoutSeconds: seconds + 2,
         originator: this.originator ?? undefined,

@@ -40,15 +40,16 @@ import { CallbackStore } from '../callback/store.ts';
 import { digitsToSay, isMobile } from '../callback/numbers.ts';
 import { confirmationText, twilioSms } from '../callback/sms.ts';
 import type { CallbackEdge } from '../ivr/ivr-app.ts';
+import { CustomerRecords } from '../customers/index.ts';
+import { osticketClient } from '../customers/osticket.ts';
+import { prestashopClient } from '../customers/prestashop.ts';
+import { registerCustomerRoutes } from './routes/customers.ts';
 
 export interface RelaisOptions {
   log: Logger;
   /** The clock; tests pin it to a Sunday or a holiday. */
   now?: () => Date;
-  /**
-   * A caller's priority from their number; until customer records exist every caller is 'normal'.
-   * Tests pass a list of premium numbers.
-   */
+  /** A caller's priority from their number; by default the customer record's tier. Tests pass a list of premium numbers. */
   priorityOf?: (callerNumber: string) => Promise<Priority>;
   /** Extra Asterisk objects (benchmarks). */
   renderExtras?: Parameters<typeof writeInstance>[1];
@@ -64,6 +65,7 @@ export interface Relais {
   routing: RoutingCore;
   /** Present when the configuration has callbacks. */
   callbacks?: CallbackService;
+  records: CustomerRecords;
   /** True while this process owns the Asterisk application and is connected to it. */
   readonly owner: boolean;
   /** Stops Relais. Asterisk keeps running, with its calls, for the next start to adopt. */
@@ -101,9 +103,10 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   );
 
   const hours = { timezone: config.company.timezone, ...config.hours };
-  const priorityOf = opts.priorityOf ?? (async () => 'normal' as const);
+  const { records, purge } = startRecords(config, { db, redis, now, log: log.child({ room: 'customers' }) });
+  const priorityOf = opts.priorityOf ?? ((n: string) => records.priorityOf(n));
   const callbacks =
-    config.callbacks && startCallbacks(config, { db, routing, hours, priorityOf, now, log: log.child({ room: 'callback' }) });
+    config.callbacks && startCallbacks(config, { db, routing, hours, priorityOf, records, now, log: log.child({ room: 'callback' }) });
 
   const endpoint = ariEndpointOf(instance);
   const conn = new AriConnection(endpoint, config.asterisk.ari.app, log);
@@ -122,6 +125,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     now,
     isOpen: (at) => isOpen(hours, at),
     callbacks: callbacks?.edge,
+    records,
   });
   const unsubscribeRouting = await subscribeRouting(redis, routingStore.eventsChannel, log, (e) => ivr.onRoutingEvent(e));
   // One Relais process at a time owns this Asterisk's application; the others stand by.
@@ -154,6 +158,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     registerRoutingRoutes(api, config, routing);
     registerStatsRoutes(api, config, db, now);
     if (callbacks) registerCallbackRoutes(api, config, callbacks.service);
+    registerCustomerRoutes(api, records, callbacks?.service);
   });
   await http.listen({ host: config.server.host, port: config.server.port });
 
@@ -165,11 +170,13 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     ivr,
     routing,
     callbacks: callbacks?.service,
+    records,
     get owner() {
       return lease.owned && conn.connected;
     },
     async stop() {
       clearInterval(sweeper);
+      clearInterval(purge);
       await callbacks?.stop();
       supervisor.unwatch();
       await http.close();
@@ -178,6 +185,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       conn.close();
       await lease.release();
       await journal.stop();
+      await records.close();
       redis.disconnect();
       await db.end();
     },
@@ -214,6 +222,7 @@ function startCallbacks(
     routing: RoutingCore;
     hours: Parameters<typeof isOpen>[0];
     priorityOf: (n: string) => Promise<Priority>;
+    records: CustomerRecords;
     now: () => Date;
     log: Logger;
   },
@@ -233,6 +242,7 @@ function startCallbacks(
       hours: d.hours,
     },
     priorityOf: d.priorityOf,
+    records: d.records,
     now: () => d.now().getTime(),
     log: d.log,
     confirm: sms
@@ -264,4 +274,55 @@ function startCallbacks(
       await scheduler.close();
     },
   };
+}
+
+/** How often the retention periods are applied (cheap when nothing is due). */
+const PURGE_EVERY_MS = 3_600_000;
+
+/**
+ * Customer records, with the shop and the helpdesk when configured, and the hourly purge that
+ * applies the retention periods.
+ */
+function startRecords(
+  config: Config,
+  d: { db: pg.Pool; redis: Redis; now: () => Date; log: Logger },
+): { records: CustomerRecords; purge: NodeJS.Timeout } {
+  const c = config.customers;
+  const records = new CustomerRecords({
+    db: d.db,
+    redis: d.redis,
+    prefix: config.redis.prefix,
+    home: config.company.country,
+    shop:
+      c.prestashop &&
+      prestashopClient({
+        url: c.prestashop.url,
+        key: c.prestashop.key,
+        timeoutMs: 10_000,
+        home: config.company.country,
+        timezone: config.company.timezone,
+      }),
+    helpdesk:
+      c.osticket &&
+      osticketClient({
+        url: c.osticket.url,
+        apiKey: c.osticket.apiKey,
+        timeoutMs: 5_000,
+        database: { url: c.osticket.database.url, tablePrefix: c.osticket.database.tablePrefix },
+        timezone: c.osticket.database.timezone,
+      }),
+    premiumShopGroups: c.premiumShopGroups,
+    lookupTimeoutMs: c.lookupTimeoutMs,
+    cacheSeconds: c.cacheSeconds,
+    retention: c.retention,
+    ticketTopicId: c.osticket?.topicId,
+    log: d.log,
+  });
+  const purge = () =>
+    records
+      .purge(d.now())
+      .then((r) => (r.interactions || r.customers) && d.log.info(r, 'retention applied'))
+      .catch((err) => d.log.warn({ err: (err as Error).message }, 'retention purge failed'));
+  void purge();
+  return { records, purge: setInterval(purge, PURGE_EVERY_MS) };
 }

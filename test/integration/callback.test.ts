@@ -8,6 +8,8 @@ import { API_TOKEN, freeUdpBlock, OPEN_TIME, startTestRelais, type TestRelais } 
 import { caller, customer, expectHeard, expectNothingLeft, promptMs, releasePeers, staffPhone, waitFor } from '../support/calls.ts';
 import type { Callback } from '../../callback/store.ts';
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio.ts';
+import { startFakeOsticket, type FakeOsticket } from '../../demo/fake-osticket.ts';
+import { freshMariaDb, type FreshMariaDb } from '../support/mariadb.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +17,14 @@ import { join } from 'node:path';
 let t: TestRelais;
 let customerPort: number;
 let twilio: FakeTwilio;
+let helpdeskDb: FreshMariaDb;
+let helpdesk: FakeOsticket;
 
 beforeAll(async () => {
   customerPort = await freeUdpBlock(2);
   twilio = await startFakeTwilio();
+  helpdeskDb = await freshMariaDb();
+  helpdesk = await startFakeOsticket({ database: { url: helpdeskDb.url } });
   const tokenFile = join(mkdtempSync(join(tmpdir(), 'relais-twilio-')), 'token');
   writeFileSync(tokenFile, twilio.authToken);
   t = await startTestRelais({
@@ -34,7 +40,16 @@ beforeAll(async () => {
         rateLimit: { perAddressPerHour: 100, perNumberPerDay: 3 },
         sms: { accountSid: twilio.accountSid, authToken: { file: tokenFile }, from: 'ISeedOr', apiBase: twilio.url },
       };
+      c.customers = {
+        ...c.customers,
+        osticket: {
+          url: helpdesk.url,
+          apiKey: { env: 'RELAIS_OSTICKET_API_KEY' },
+          database: { url: { env: 'RELAIS_OSTICKET_DATABASE_URL' } },
+        },
+      };
     },
+    env: { RELAIS_OSTICKET_API_KEY: helpdesk.apiKey, RELAIS_OSTICKET_DATABASE_URL: helpdeskDb.url },
   });
 });
 afterEach(async () => {
@@ -44,6 +59,8 @@ afterEach(async () => {
 afterAll(async () => {
   await t?.stop();
   await twilio?.close();
+  await helpdesk?.close();
+  await helpdeskDb?.drop();
 });
 
 const inQueue = () => promptMs(t, 'greeting') + 1000;
@@ -88,13 +105,13 @@ describe('a caller waiting presses 1', { timeout: 180_000 }, () => {
 });
 
 describe('a customer who does not answer', { timeout: 180_000 }, () => {
-  it('is called again after the retry delay, then the callback is marked failed', async () => {
+  it('is called again after the retry delay, then the callback is marked failed and becomes a helpdesk ticket', async () => {
     await staffPhone(t, 'eleonore', 300);
     const called = await customer(customerPort, { answerAfterMs: null, calls: 2 });
     const res = await fetch(`http://127.0.0.1:${t.config.server.port}/api/callbacks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ number: '06 33 33 33 33', team: 'after-sales', name: 'Chloé Client' }),
+      body: JSON.stringify({ number: '06 33 33 33 33', team: 'after-sales', name: 'Chloé Client', email: 'chloe@example.fr' }),
     });
     expect(res.status).toBe(201);
     // The customer is told by SMS (through Twilio's API) that they will be called back.
@@ -109,6 +126,33 @@ describe('a customer who does not answer', { timeout: 180_000 }, () => {
     const invites = called.received('INVITE');
     expect(invites).toHaveLength(2);
     expect(invites[1]!.at - invites[0]!.at).toBeGreaterThanOrEqual(5000);
+
+    // Someone follows it up: a ticket in the helpdesk, through its API.
+    await waitFor('failure ticket', () => helpdesk.tickets.some((x) => x.phone === '+33633333333'));
+    expect(helpdesk.tickets.find((x) => x.phone === '+33633333333')).toMatchObject({
+      name: 'Chloé Client',
+      email: 'chloe@example.fr',
+      subject: 'Rappel impossible : +33633333333',
+      message: expect.stringContaining('2 tentative(s) sans succès ; dernier résultat : pas de réponse.'),
+    });
+    // Both attempts are on the customer's timeline, with the ticket; the form's email joined her number.
+    const auth = { authorization: `Bearer ${API_TOKEN}` };
+    const base = `http://127.0.0.1:${t.config.server.port}/api/customers`;
+    const [chloe] = await (await fetch(`${base}?q=chloe@example.fr`, { headers: auth })).json();
+    expect(chloe).toMatchObject({ name: 'Chloé Client', phones: ['+33633333333'], emails: ['chloe@example.fr'] });
+    await waitFor('second attempt on the timeline', async () => {
+      const { entries } = await (await fetch(`${base}/${chloe.id}/timeline`, { headers: auth })).json();
+      return entries.filter((e: { outcome: string | null }) => e.outcome === 'no-answer').length === 2;
+    });
+    const { entries } = await (await fetch(`${base}/${chloe.id}/timeline`, { headers: auth })).json();
+    expect(entries.map((e: { channel: string; direction: string; agent: string }) => [e.channel, e.direction, e.agent])).toEqual([
+      ['callback', 'outbound', 'eleonore'],
+      ['callback', 'outbound', 'eleonore'],
+    ]);
+    await waitFor('ticket linked', async () => {
+      const { entries: now } = await (await fetch(`${base}/${chloe.id}/timeline`, { headers: auth })).json();
+      return Boolean(now[1].links.ticket);
+    });
     await expectNothingLeft(t);
   });
 });

@@ -59,6 +59,8 @@ export async function isolatedConfig(opts: {
   name: string;
   rtpPorts?: { from: number; to: number };
   patch?: (c: ConfigInput) => void;
+  /** Secrets the patch refers to (`{ env: NAME }`), beside the ones every test Relais has. */
+  env?: Record<string, string>;
 }): Promise<IsolatedConfig> {
   const raw = parse(readFileSync(new URL('../../config/iseedor.yaml', import.meta.url), 'utf8')) as ConfigInput;
   const tag = randomBytes(3).toString('hex');
@@ -73,6 +75,9 @@ export async function isolatedConfig(opts: {
   };
   raw.server = { host: '127.0.0.1', port: await freeTcpPort(), apiToken: { env: 'RELAIS_API_TOKEN' } };
   raw.redis = { url: 'redis://127.0.0.1:6379', prefix: `relais-${opts.name}-${tag}` };
+  // No shop nor helpdesk unless a test starts their stand-ins and patches them in.
+  const { prestashop: _shop, osticket: _helpdesk, ...customers } = raw.customers ?? {};
+  raw.customers = customers;
   opts.patch?.(raw);
 
   const passwords = Object.fromEntries(Object.keys(raw.staff).map((id) => [id, `pw-${id}-${tag}`]));
@@ -82,6 +87,7 @@ export async function isolatedConfig(opts: {
     RELAIS_API_TOKEN: API_TOKEN,
     RELAIS_DATABASE_URL: database.url,
     ...Object.fromEntries(Object.keys(passwords).map((id) => [`RELAIS_SIP_PASSWORD_${id.toUpperCase()}`, passwords[id]!])),
+    ...opts.env,
   };
   return { config: parseConfig(raw, env), tag, passwords, database };
 }
@@ -98,9 +104,9 @@ export async function removeIsolated(relais: Relais, { config, database }: Isola
 }
 
 export async function startTestRelais(
-  opts: { now?: Date; patch?: (c: ConfigInput) => void; priorityOf?: RelaisOptions['priorityOf'] } = {},
+  opts: { now?: Date; patch?: (c: ConfigInput) => void; env?: Record<string, string>; priorityOf?: RelaisOptions['priorityOf'] } = {},
 ): Promise<TestRelais> {
-  const isolated = await isolatedConfig({ name: 't', patch: opts.patch });
+  const isolated = await isolatedConfig({ name: 't', patch: opts.patch, env: opts.env });
   const { config, passwords } = isolated;
   // A clock set to a chosen instant that then runs: opening hours see the instant, while offers,
   // wrap-ups and timers see seconds pass.

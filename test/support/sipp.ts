@@ -38,8 +38,8 @@ export interface SippPeer {
   done: Promise<SippResult>;
   /** SIP messages so far (for "did it ring?" checks while it runs). */
   messages(): string[];
-  /** Requests received so far, with their time and caller. */
-  received(method: string): { at: number; from: string }[];
+  /** Requests received so far, with their time and caller (number, and display name if any). */
+  received(method: string): ReceivedRequest[];
   kill(): void;
 }
 
@@ -480,14 +480,23 @@ export function customerPhone(opts: {
   );
 }
 
-/** Requests of `method` the peer received: when, and the From header's user (the caller's number). */
-export function receivedRequests(log: string, method: string): { at: number; from: string }[] {
-  const out: { at: number; from: string }[] = [];
+export interface ReceivedRequest {
+  at: number;
+  /** The From header's user: the caller's number. */
+  from: string;
+  /** The From header's display name ("Marie Dupont (premium)"), or ''. */
+  name: string;
+}
+
+/** Requests of `method` the peer received: when, and who from. */
+export function receivedRequests(log: string, method: string): ReceivedRequest[] {
+  const out: ReceivedRequest[] = [];
   for (const block of log.split(/^-{20,} /m)) {
     const m = /^(\d{4}-\d{2}-\d{2} [\d:.]+)\nUDP message received[^\n]*\n\n(\S+) /.exec(block);
     if (!m || m[2] !== method) continue;
     const from = /^From:[^<]*<sip:([^@>;]+)/m.exec(block)?.[1] ?? '';
-    out.push({ at: Date.parse(`${m[1]!.replace(' ', 'T')}Z`), from });
+    const name = /^From:\s*"((?:[^"\\]|\\.)*)"/m.exec(block)?.[1] ?? '';
+    out.push({ at: Date.parse(`${m[1]!.replace(' ', 'T')}Z`), from, name });
   }
   return out;
 }
