@@ -17,6 +17,8 @@ import { loadConfigFile, readEnvFile, type Config } from '../config/load.ts';
 import { instanceFor } from '../asterisk/instance.ts';
 import { AsteriskSupervisor } from '../asterisk/supervisor.ts';
 import { startRelais } from './relais.ts';
+import { startDemoServices, type DemoServices } from '../demo/services.ts';
+import { seedCustomers } from '../demo/seed.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,7 +39,7 @@ function loadConfig(): Config {
   return loadConfigFile(file, { ...fromFile, ...process.env });
 }
 
-function banner(config: Config, secretsFile: string): string {
+function banner(config: Config, secretsFile: string, demo?: DemoServices): string {
   const a = config.asterisk;
   const someone = Object.keys(config.staff)[0] ?? 'staff';
   return [
@@ -47,6 +49,8 @@ function banner(config: Config, secretsFile: string): string {
     `  Call in:       any SIP softphone or sipp, to sip:0184000000@<this machine>:${a.sipPort} (UDP), as a caller from the ISP (${config.trunk.match.join(', ')})`,
     `  Staff phones:  register as e.g. "${someone}" on <this machine>:${a.sipPort} (UDP), or "${someone}-webrtc" over ws://${a.httpBind}:${a.httpPort}/ws;`,
     `                 passwords are the RELAIS_SIP_PASSWORD_* entries of ${secretsFile}`,
+    ...(demo ? [...demo.describe(), `  Known callers: ${knownCallers()}`] : []),
+    `  Customers:     curl -H "Authorization: Bearer $RELAIS_API_TOKEN" http://${config.server.host}:${config.server.port}/api/customers?q=dupont`,
     '  Asterisk keeps running when Relais stops (calls survive a restart); `npm stop` stops it.',
     '',
   ].join('\n');
@@ -71,8 +75,9 @@ async function main(): Promise<void> {
     await new AsteriskSupervisor(instanceFor(config), log).stop();
     return;
   }
+  const demo = args.demo ? await startDemoServices(config) : undefined;
   const relais = await startRelais(config, { log });
-  process.stderr.write(banner(config, process.env.RELAIS_SECRETS_FILE ?? join(relaisHome(), 'secrets.env')));
+  process.stderr.write(banner(config, process.env.RELAIS_SECRETS_FILE ?? join(relaisHome(), 'secrets.env'), demo));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -80,10 +85,24 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     await relais.stop();
+    await demo?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** Demo customers a caller can pretend to be (the From number of a softphone or sipp). */
+function knownCallers(): string {
+  return seedCustomers
+    .flatMap((c) =>
+      c.addresses
+        .flatMap((a) => [a.phoneMobile, a.phone])
+        .filter(Boolean)
+        .slice(0, 1)
+        .map((p) => `${p} (${c.firstname} ${c.lastname})`),
+    )
+    .join(', ');
 }
 
 main().catch((err) => {
