@@ -76,12 +76,18 @@ export class CustomerDirectory {
     // Every change to a record (learn, merge, edit, erasure, purge) drops its cached answers.
     const cached = await this.d.redis.get(key).catch(() => null);
     if (cached) return JSON.parse(cached) as Customer;
+    const known = await this.d.store.findBy(identity);
     let work = this.inflight.get(key);
     if (!work) {
       work = this.complete(identity, source, profile, askShop).finally(() => this.inflight.delete(key));
       this.inflight.set(key, work);
     }
     if (!this.d.shop) return work;
+    // Already matched with the shop: answer now, the shop refreshes the record in the background.
+    if (known && !known.provisional) {
+      work.catch(() => undefined);
+      return known;
+    }
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), this.d.timeoutMs)));
     const first = await Promise.race([work, late]).finally(() => clearTimeout(timer));

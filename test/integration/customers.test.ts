@@ -189,6 +189,21 @@ describe('a slow or failing shop', () => {
     }
   });
 
+  it('answers at once for a customer already matched with the shop, refreshing the record in the background', async () => {
+    await redis.del(`${prefix}:customers:phone:+33142685300`); // the cached answer expired
+    shop.setLatency(1500);
+    try {
+      const asked = shopRequests();
+      const started = Date.now();
+      const julien = await records.identifyCaller('0142685300');
+      expect(Date.now() - started).toBeLessThan(200);
+      expect(julien).toMatchObject({ name: 'Julien Martin', provisional: false });
+      await waitFor('the shop was asked again', () => shopRequests() > asked, 3000);
+    } finally {
+      shop.setLatency(0);
+    }
+  });
+
   it.each([
     ['down', 1],
     ['html', 2],
