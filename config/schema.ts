@@ -220,6 +220,37 @@ const customers = (resolve: SecretResolver) =>
       .optional(),
   });
 
+const chat = (resolve: SecretResolver) =>
+  z.strictObject({
+    /** The pages the widget is embedded in, by public site key (the `data-site` of the script tag). */
+    sites: z
+      .record(
+        z.string().regex(/^[a-z0-9-]{3,40}$/, 'a site key: 3 to 40 lower-case letters, digits and dashes'),
+        z.strictObject({
+          name: z.string().min(1),
+          /** Origins of those pages (https://shop.example.fr); Relais' own pages are always allowed. */
+          origins: z.array(z.url()).default([]),
+          /** Teams a visitor may pick there; all teams by default. */
+          topics: z.array(id).optional(),
+          /** Shared with the site, which signs its logged-in customer with it; without it, no identity is accepted. */
+          secret: secret(resolve).optional(),
+        }),
+      )
+      .refine((s) => Object.keys(s).length > 0, 'at least one site'),
+    /** Signs visitors' conversation tokens. */
+    tokenSecret: secret(resolve),
+    /** The widget's brand colour and logo. */
+    color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb').default('#0b5cad'),
+    logo: z.url().optional(),
+    /** Per connection: messages a minute; per address: conversations started an hour. */
+    rateLimit: z
+      .strictObject({
+        messagesPerMinute: z.number().int().min(1).max(600).default(30),
+        startsPerHour: z.number().int().min(1).max(10_000).default(20),
+      })
+      .default({ messagesPerMinute: 30, startsPerHour: 20 }),
+  });
+
 export const buildConfigSchema = (resolve: SecretResolver) =>
   z
     .strictObject({
@@ -247,6 +278,8 @@ export const buildConfigSchema = (resolve: SecretResolver) =>
       trunk,
       /** Automatic callbacks; without this section nobody is offered one. */
       callbacks: callbacks(resolve).optional(),
+      /** The website chat; without this section the widget is not served. */
+      chat: chat(resolve).optional(),
       /** Customer records and the shop and helpdesk they are matched with. */
       customers: customers(resolve).default({
         lookupTimeoutMs: 800,
@@ -285,7 +318,12 @@ const RESERVED_STAFF_IDS = new Set(['trunk', 'trunk-identify', 'global', 'system
 
 /** Cross-field checks: every name used must be defined, extensions must be unique. */
 function checkReferences(c: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void {
-  const cfg = c as unknown as Pick<ParsedConfig, 'staff' | 'teams' | 'menu'>;
+  const cfg = c as unknown as Pick<ParsedConfig, 'staff' | 'teams' | 'menu' | 'chat'>;
+  for (const [site, def] of Object.entries(cfg.chat?.sites ?? {})) {
+    def.topics?.forEach((t, i) => {
+      if (!cfg.teams[t]) ctx.addIssue({ code: 'custom', path: ['chat', 'sites', site, 'topics', i], message: `unknown team "${t}"` });
+    });
+  }
   for (const [teamId, t] of Object.entries(cfg.teams)) {
     t.members.forEach((m, i) => {
       if (!cfg.staff[m]) ctx.addIssue({ code: 'custom', path: ['teams', teamId, 'members', i], message: `unknown staff member "${m}"` });

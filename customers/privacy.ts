@@ -46,6 +46,13 @@ export class Privacy {
         [ids],
       ),
       notes: await q('select author, body, created_at from customer_notes where customer_id = any($1) order by created_at', [ids]),
+      conversations: await q(
+        `select c.id, c.site, c.team, c.status, c.visitor_name, c.visitor_email, c.agent_name, c.rating, c.created_at, c.ended_at,
+           coalesce((select json_agg(json_build_object('from', m.sender, 'author', m.author, 'text', m.body, 'at', m.at) order by m.seq)
+             from chat_messages m where m.conversation_id = c.id), '[]') as messages
+         from conversations c where c.customer_id = any($1) or lower(c.visitor_email) = any($2) order by c.created_at`,
+        [ids, customer.emails],
+      ),
       callbacks: await q(
         `select number, team, name, email, source, status, due_at, attempts, last_outcome, created_at
          from callbacks where number = any($1) or lower(email) = any($2) order by created_at`,
@@ -116,6 +123,13 @@ async function anonymise(db: pg.PoolClient, ids: string[], phones: string[], ema
      where (number = any($1) or lower(email) = any($2)) and status not in ('scheduled', 'queued', 'calling')`,
     [phones, emails],
   );
+  // Chats: what was written is personal data; the conversations stay, empty, for statistics.
+  const chats = `select id from conversations where customer_id = any($1) or lower(visitor_email) = any($2)`;
+  await db.query(`update chat_messages set body = '', author = null where conversation_id in (${chats})`, [ids, emails]);
+  await db.query(`update conversations set visitor_name = null, visitor_email = null, page = null, customer_id = null where id in (${chats})`, [
+    ids,
+    emails,
+  ]);
   await db.query(
     `update customers set name = null, company = null, tier = 'basic', erased_at = now(), updated_at = now() where id = any($1)`,
     [ids],

@@ -5,6 +5,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.ts';
@@ -29,7 +30,7 @@ import { RoutingJournal } from '../routing/journal.ts';
 import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
 import { registerErrorHandler } from './api-errors.ts';
-import { requireToken } from './auth.ts';
+import { requireToken, tokenMatcher } from './auth.ts';
 import { registerHealth } from './health.ts';
 import { registerRoutingRoutes } from './routes/routing.ts';
 import { registerStatsRoutes } from './routes/stats.ts';
@@ -44,6 +45,9 @@ import { CustomerRecords } from '../customers/index.ts';
 import { osticketClient } from '../customers/osticket.ts';
 import { prestashopClient } from '../customers/prestashop.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
+import { registerChatRoutes } from './routes/chat.ts';
+import { startChat, type Chat } from '../chat/index.ts';
+import { buildWidget } from '../web/build.ts';
 
 export interface RelaisOptions {
   log: Logger;
@@ -127,7 +131,11 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     callbacks: callbacks?.edge,
     records,
   });
-  const unsubscribeRouting = await subscribeRouting(redis, routingStore.eventsChannel, log, (e) => ivr.onRoutingEvent(e));
+  let chat: Chat | undefined;
+  const unsubscribeRouting = await subscribeRouting(redis, routingStore.eventsChannel, log, (e) => {
+    ivr.onRoutingEvent(e);
+    chat?.onRoutingEvent(e);
+  });
   // One Relais process at a time owns this Asterisk's application; the others stand by.
   const lease = new AriLease(redis, `${config.redis.prefix}:ari-owner:${config.asterisk.instance}`, log);
   await lease.start({
@@ -153,6 +161,8 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   });
   registerErrorHandler(http);
   if (callbacks) registerPublicCallbackRoutes(http, config, callbacks.service, redis, config.redis.prefix);
+  if (config.chat)
+    chat = await startChatRoom(config, { http, redis, db, routing, records, hours, now, log, callbacks: callbacks?.service, instance });
   await http.register(async (api) => {
     api.addHook('preHandler', requireToken(config.server.apiToken));
     registerRoutingRoutes(api, config, routing);
@@ -179,6 +189,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       clearInterval(purge);
       await callbacks?.stop();
       supervisor.unwatch();
+      await chat?.close();
       await http.close();
       ivr.detach();
       await unsubscribeRouting();
@@ -325,4 +336,51 @@ function startRecords(
       .catch((err) => d.log.warn({ err: (err as Error).message }, 'retention purge failed'));
   void purge();
   return { records, purge: setInterval(purge, PURGE_EVERY_MS) };
+}
+
+/**
+ * The website chat: the widget built for this instance, its public routes, and the sockets. Staff
+ * pages authenticate with the administration token until the console brings staff logins.
+ */
+async function startChatRoom(
+  config: Config,
+  d: {
+    http: FastifyInstance;
+    redis: Redis;
+    db: pg.Pool;
+    routing: RoutingCore;
+    records: CustomerRecords;
+    hours: Parameters<typeof isOpen>[0];
+    now: () => Date;
+    log: Logger;
+    callbacks?: CallbackService;
+    instance: Instance;
+  },
+): Promise<Chat> {
+  const widgetDir = join(d.instance.hostDirs.root, 'widget');
+  await buildWidget(widgetDir);
+  const isOpenNow = () => isOpen(d.hours, d.now());
+  const staffToken = tokenMatcher(config.server.apiToken);
+  const { port } = config.server;
+  const chat = startChat({
+    config,
+    http: d.http.server,
+    redis: d.redis,
+    db: d.db,
+    routing: d.routing,
+    records: d.records,
+    isOpen: isOpenNow,
+    verifyAgent: (agent, token): agent is string => typeof agent === 'string' && Object.hasOwn(config.staff, agent) && staffToken(token),
+    requestCallback: d.callbacks && ((req) => d.callbacks!.request(req)),
+    ownOrigins: [`http://${config.server.host}:${port}`, `http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    now: d.now,
+    log: d.log.child({ room: 'chat' }),
+  });
+  registerChatRoutes(d.http, {
+    config,
+    widgetDir,
+    isOpen: isOpenNow,
+    online: (team) => chat.service.canAnswer(team),
+  });
+  return chat;
 }

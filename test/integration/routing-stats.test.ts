@@ -187,13 +187,14 @@ describe('statsByDay', () => {
 
 describe('migrate', () => {
   it('applies each migration once', async () => {
-    expect(firstMigration).toEqual([1, 2, 3]);
+    expect(firstMigration).toEqual([1, 2, 3, 4]);
     expect(await migrate(pool)).toEqual([]);
     const { rows } = await pool.query('select version, name from schema_migrations order by version');
     expect(rows).toEqual([
       { version: 1, name: 'routing' },
       { version: 2, name: 'callbacks' },
       { version: 3, name: 'customers' },
+      { version: 4, name: 'chat' },
     ]);
   });
 

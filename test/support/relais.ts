@@ -22,6 +22,9 @@ export const CHROOT = process.env.RELAIS_ASTERISK_CHROOT ?? '/opt/relais/asteris
 /** The administration API's bearer token in tests. */
 export const API_TOKEN = 'test-api-token-0123456789';
 
+/** The secret the demo shop signs its logged-in customers with, in tests. */
+export const CHAT_SHOP_SECRET = 'test-shop-secret-0123456789';
+
 /** A Tuesday, 10:00 in Paris: open. */
 export const OPEN_TIME = new Date('2026-11-24T09:00:00Z');
 
@@ -86,6 +89,9 @@ export async function isolatedConfig(opts: {
     RELAIS_ARI_PASSWORD: `ari-${tag}`,
     RELAIS_API_TOKEN: API_TOKEN,
     RELAIS_DATABASE_URL: database.url,
+    RELAIS_CHAT_TOKEN_SECRET: `chat-token-${tag}-0123456789`,
+    RELAIS_CHAT_SHOP_SECRET: CHAT_SHOP_SECRET,
+    RELAIS_CHAT_HELPDESK_SECRET: `chat-helpdesk-${tag}`,
     ...Object.fromEntries(Object.keys(passwords).map((id) => [`RELAIS_SIP_PASSWORD_${id.toUpperCase()}`, passwords[id]!])),
     ...opts.env,
   };

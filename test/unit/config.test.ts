@@ -159,7 +159,15 @@ describe('refused configurations', () => {
     const raw = demoRaw();
     raw.teams = { env: { ...raw.teams.sales } };
     raw.menu = { ...raw.menu, options: { '1': 'env' }, defaultTeam: 'env' };
+    delete raw.chat; // its sites name the demo's teams
     expect(parseConfig(raw, fakeEnv).teams.env?.members).toEqual(['denis']);
+  });
+
+  it('a chat site offering a team that does not exist', () => {
+    const err = refused((c) => {
+      c.chat!.sites['iseedor-shop']!.topics = ['sales', 'billing'];
+    });
+    expectProblem(err, 'CONFIG_ERR_INVALID', 'chat.sites.iseedor-shop.topics.1', /unknown team "billing"/);
   });
 
   it('an ARI username that is not a plain name (it is written into ari.conf as a section)', () => {

@@ -1,0 +1,89 @@
+/**
+ * The agents' side of the chat (`/agent`): offers arrive in the agent's room, accepting one joins
+ * its conversation; an agent reaches only conversations assigned to them.
+ */
+import type { Logger } from 'pino';
+import type { Namespace, Socket } from 'socket.io';
+import { agentEvents } from './protocol.ts';
+import type { ChatService } from './service.ts';
+import { ChatRefusal, connectionRefused, joinConversation, on } from './sockets.ts';
+import type { ChatStore } from './store.ts';
+
+export interface AgentDeps {
+  service: ChatService;
+  store: ChatStore;
+  /** Whether these credentials are this staff member's (until the console's logins: the API token). */
+  verify: (agent: unknown, token: unknown) => agent is string;
+  log: Logger;
+}
+
+export function registerAgents(ns: Namespace, d: AgentDeps): void {
+  ns.use((socket, next) => {
+    const { agent, token } = socket.handshake.auth as { agent?: unknown; token?: unknown };
+    if (!d.verify(agent, token)) return next(connectionRefused('CHAT_ERR_UNAUTHORISED', 'unknown agent or wrong token'));
+    socket.data.agent = agent;
+    next();
+  });
+  ns.on('connection', async (socket) => {
+    const agent = socket.data.agent as string;
+    await socket.join(`agent:${agent}`);
+    registerEvents(socket, agent, d, d.log.child({ agent }));
+    // Conversations in progress keep flowing after a reload.
+    for (const c of await d.store.activeOf(agent).catch(() => [])) await joinConversation(socket, c.id);
+  });
+}
+
+function registerEvents(socket: Socket, agent: string, d: AgentDeps, log: Logger): void {
+  const assigned = async (id: string) => {
+    const c = await d.store.get(id);
+    if (!c || c.agent !== agent) throw new ChatRefusal('CHAT_ERR_NOT_FOUND', 'no such conversation of yours');
+    return c;
+  };
+
+  on(socket, log, 'accept', agentEvents.accept, async (p) => {
+    const c = await d.service.accept(agent, p.conversationId, p.offerId);
+    if (!c) throw new ChatRefusal('CHAT_ERR_NOT_FOUND', 'this conversation was taken by someone else or is over');
+    await joinConversation(socket, c.id);
+    return { conversation: await d.service.view(c), visitor: await d.service.visitorOf(c), messages: await d.store.messages(c.id) };
+  });
+
+  on(socket, log, 'decline', agentEvents.decline, async (p) => {
+    await d.service.decline(agent, p.conversationId, p.offerId);
+    return {};
+  });
+
+  on(socket, log, 'send', agentEvents.send, async (p) => {
+    const c = await assigned(p.conversationId);
+    const message = c.status === 'active' ? await d.service.send(c, 'agent', p.id, p.text) : undefined;
+    if (!message) throw new ChatRefusal('CHAT_ERR_ENDED', 'this conversation is over');
+    return { message };
+  });
+
+  on(socket, log, 'typing', agentEvents.typing, async (p) => {
+    d.service.typing(await assigned(p.conversationId), 'agent', p.typing);
+    return {};
+  });
+
+  on(socket, log, 'read', agentEvents.read, async (p) => {
+    await d.service.read(await assigned(p.conversationId), 'agent', p.seq);
+    return {};
+  });
+
+  on(socket, log, 'close', agentEvents.close, async (p) => {
+    await d.service.end(await assigned(p.conversationId), 'agent');
+    return {};
+  });
+
+  on(socket, log, 'mine', agentEvents.mine, async () => {
+    const conversations = await d.store.activeOf(agent);
+    return {
+      conversations: await Promise.all(
+        conversations.map(async (c) => ({
+          conversation: await d.service.view(c),
+          visitor: await d.service.visitorOf(c),
+          messages: await d.store.messages(c.id),
+        })),
+      ),
+    };
+  });
+}

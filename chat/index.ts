@@ -1,0 +1,80 @@
+/**
+ * The website chat, wired: Socket.IO on Relais' HTTP server, the visitor and agent namespaces,
+ * the service between them and the routing core, fed with routing events.
+ */
+import type { Server as HttpServer } from 'node:http';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { CallbackRequest, RequestResult } from '../callback/service.ts';
+import type { Config } from '../config/load.ts';
+import type { CustomerRecords } from '../customers/index.ts';
+import type { RoutingCore } from '../routing/core.ts';
+import type { RoutingEvent } from '../routing/events.ts';
+import { registerAgents } from './agent-socket.ts';
+import { ChatService } from './service.ts';
+import { startChatSockets } from './sockets.ts';
+import { ChatStore } from './store.ts';
+import { registerVisitors } from './visitor-socket.ts';
+
+export interface ChatDepsIn {
+  config: Config;
+  http: HttpServer;
+  redis: Redis;
+  db: pg.Pool;
+  routing: RoutingCore;
+  records: CustomerRecords;
+  /** Whether the company is open now. */
+  isOpen: () => boolean;
+  verifyAgent: (agent: unknown, token: unknown) => agent is string;
+  requestCallback?: (req: CallbackRequest) => Promise<RequestResult>;
+  /** Relais' own origin(s): its demo pages may always connect. */
+  ownOrigins: readonly string[];
+  now: () => Date;
+  log: Logger;
+}
+
+export interface Chat {
+  service: ChatService;
+  onRoutingEvent(e: RoutingEvent): void;
+  close(): Promise<void>;
+}
+
+export function startChat(d: ChatDepsIn): Chat {
+  const chat = d.config.chat!;
+  const allowed = new Set([...d.ownOrigins, ...Object.values(chat.sites).flatMap((s) => s.origins.map((o) => new URL(o).origin))]);
+  // Browsers always send Origin on WebSocket and cross-origin requests; other clients (no Origin) are
+  // not browsers running someone else's page, and still need a site key or agent credentials.
+  const sockets = startChatSockets(d.http, d.redis, d.config.redis.prefix, (origin) => !origin || allowed.has(origin));
+  const store = new ChatStore(d.db);
+  const service = new ChatService({
+    store,
+    routing: d.routing,
+    records: d.records,
+    staffName: (id) => d.config.staff[id]?.name ?? id,
+    chatCapacity: (id) => d.config.staff[id]?.chatCapacity ?? 0,
+    isOpen: d.isOpen,
+    emit: sockets.emitter,
+    now: d.now,
+    log: d.log,
+  });
+  registerVisitors(sockets.visitors, {
+    chat,
+    teams: d.config.teams,
+    service,
+    store,
+    canAnswer: (team) => service.canAnswer(team),
+    requestCallback: d.requestCallback,
+    redis: d.redis,
+    prefix: d.config.redis.prefix,
+    now: d.now,
+    log: d.log,
+  });
+  registerAgents(sockets.agents, { service, store, verify: d.verifyAgent, log: d.log });
+  return {
+    service,
+    onRoutingEvent: (e) =>
+      void service.onRoutingEvent(e).catch((err: Error) => d.log.warn({ err: err.message }, 'chat routing event failed')),
+    close: () => sockets.close(),
+  };
+}

@@ -1,0 +1,7 @@
+/** What Relais itself says in a conversation, in French (the visitor and the agent read it). */
+export const chatTexts = {
+  agentJoined: (name: string) => `${name} a rejoint la conversation.`,
+  endedByAgent: 'La conversation a été close par notre conseiller. Merci de nous avoir contactés !',
+  endedByVisitor: 'Vous avez mis fin à la conversation. Merci de nous avoir contactés !',
+  offlineSubject: (site: string) => `Message laissé sur le chat (${site})`,
+};
