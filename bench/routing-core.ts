@@ -357,6 +357,7 @@ async function measure() {
     () => clearInterval(watchdog),
   );
 
+  for (const a of agentIds) await core.setChatReady(a, true);
   for (const a of agentIds) await stepped('setPresence', () => core.setPresence(a, 'available'));
   await done;
   const wallS = (performance.now() - tRun) / 1000;

@@ -26,8 +26,18 @@ export function registerAgents(ns: Namespace, d: AgentDeps): void {
   });
   ns.on('connection', async (socket) => {
     const agent = socket.data.agent as string;
-    await socket.join(`agent:${agent}`);
+    const room = `agent:${agent}`;
+    await socket.join(room);
     registerEvents(socket, agent, d, d.log.child({ agent }));
+    // Chats are offered to an agent only while a chat page of theirs is open, in any process.
+    await d.service.chatReady(agent, true);
+    socket.on('disconnect', async () => {
+      const left = await ns
+        .in(room)
+        .fetchSockets()
+        .catch(() => [{}]);
+      if (left.length === 0) await d.service.chatReady(agent, false);
+    });
     // Conversations in progress keep flowing after a reload.
     for (const c of await d.store.activeOf(agent).catch(() => [])) await joinConversation(socket, c.id);
   });
@@ -54,7 +64,7 @@ function registerEvents(socket: Socket, agent: string, d: AgentDeps, log: Logger
 
   on(socket, log, 'send', agentEvents.send, async (p) => {
     const c = await assigned(p.conversationId);
-    const message = c.status === 'active' ? await d.service.send(c, 'agent', p.id, p.text) : undefined;
+    const message = c.status === 'active' ? await d.service.send(c, 'agent', p) : undefined;
     if (!message) throw new ChatRefusal('CHAT_ERR_ENDED', 'this conversation is over');
     return { message };
   });

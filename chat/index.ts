@@ -11,7 +11,9 @@ import type { Config } from '../config/load.ts';
 import type { CustomerRecords } from '../customers/index.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import type { RoutingEvent } from '../routing/events.ts';
+import { AttachmentStore } from './attachments.ts';
 import { registerAgents } from './agent-socket.ts';
+import { conversationOf } from './signatures.ts';
 import { ChatService } from './service.ts';
 import { startChatSockets } from './sockets.ts';
 import { ChatStore } from './store.ts';
@@ -36,6 +38,16 @@ export interface ChatDepsIn {
 
 export interface Chat {
   service: ChatService;
+  attachments: AttachmentStore;
+  /**
+   * Whose request this is, for the attachment routes: the visitor holding a conversation's token,
+   * or an agent (id + API token) that conversation is assigned to. Undefined: nobody's.
+   */
+  opener(auth: {
+    bearer?: string;
+    agent?: string;
+    conversation?: string;
+  }): Promise<{ conversationId: string; by: 'visitor' | 'agent' } | undefined>;
   onRoutingEvent(e: RoutingEvent): void;
   close(): Promise<void>;
 }
@@ -47,8 +59,10 @@ export function startChat(d: ChatDepsIn): Chat {
   // not browsers running someone else's page, and still need a site key or agent credentials.
   const sockets = startChatSockets(d.http, d.redis, d.config.redis.prefix, (origin) => !origin || allowed.has(origin));
   const store = new ChatStore(d.db);
+  const attachments = new AttachmentStore(d.db);
   const service = new ChatService({
     store,
+    attachments,
     routing: d.routing,
     records: d.records,
     staffName: (id) => d.config.staff[id]?.name ?? id,
@@ -73,6 +87,14 @@ export function startChat(d: ChatDepsIn): Chat {
   registerAgents(sockets.agents, { service, store, verify: d.verifyAgent, log: d.log });
   return {
     service,
+    attachments,
+    async opener(auth) {
+      const visitorOf = conversationOf(chat.tokenSecret, auth.bearer, d.now().getTime());
+      if (visitorOf) return { conversationId: visitorOf, by: 'visitor' };
+      if (!auth.conversation || !d.verifyAgent(auth.agent, auth.bearer)) return undefined;
+      const c = await store.get(auth.conversation).catch(() => undefined);
+      return c?.agent === auth.agent ? { conversationId: c.id, by: 'agent' } : undefined;
+    },
     onRoutingEvent: (e) =>
       void service.onRoutingEvent(e).catch((err: Error) => d.log.warn({ err: err.message }, 'chat routing event failed')),
     close: () => sockets.close(),

@@ -13,6 +13,8 @@ import type { ChatStore, Conversation } from './store.ts';
 import { viewOf } from './store.ts';
 import type { ConversationView, MessageView, VisitorView } from './protocol.ts';
 import { chatTexts } from './texts.fr.ts';
+import type { AttachmentStore } from './attachments.ts';
+import { ChatRefusal } from './refusal.ts';
 
 /** Where the service's news goes: Socket.IO rooms, across processes (chat/sockets.ts). */
 export interface ChatEmitter {
@@ -25,6 +27,7 @@ export interface ChatEmitter {
 
 export interface ChatDeps {
   store: ChatStore;
+  attachments: AttachmentStore;
   routing: RoutingCore;
   records: Pick<CustomerRecords, 'identifyVisitor' | 'interactions' | 'openTicket' | 'get'>;
   staffName: (id: string) => string;
@@ -74,11 +77,18 @@ export class ChatService {
     return this.view(conversation);
   }
 
-  /** Whether a chat for this team would be answered: open, and someone who takes chats is logged in. */
+  /** The agent's chat page opened or closed everywhere: chats are offered to them, or no more. */
+  async chatReady(agent: string, ready: boolean): Promise<void> {
+    await this.d.routing
+      .setChatReady(agent, ready)
+      .catch((err: Error) => this.d.log.warn({ err: err.message, agent }, 'chat readiness not recorded'));
+  }
+
+  /** Whether a chat for this team would be answered: open, and someone who takes chats is logged in with their chat page open. */
   async canAnswer(team: string): Promise<boolean> {
     if (!this.d.isOpen()) return false;
     const { agents } = await this.d.routing.teamSnapshot(team);
-    return agents.some((a) => a.presence !== 'offline' && this.d.chatCapacity(a.id) > 0);
+    return agents.some((a) => a.presence !== 'offline' && a.chatReady && this.d.chatCapacity(a.id) > 0);
   }
 
   /**
@@ -120,14 +130,25 @@ export class ChatService {
     return ticket;
   }
 
+  conversation(id: string): Promise<Conversation | undefined> {
+    return this.d.store.get(id);
+  }
+
   async view(c: Conversation): Promise<ConversationView> {
     const position = c.status === 'waiting' ? ((await this.d.routing.position(c.id).catch(() => undefined))?.position ?? null) : null;
     return viewOf(c, position);
   }
 
-  async send(c: Conversation, from: 'visitor' | 'agent', id: string, text: string): Promise<MessageView | undefined> {
+  /** Stores and relays a message; its attachment must be one uploaded to this conversation. */
+  async send(
+    c: Conversation,
+    from: 'visitor' | 'agent',
+    m: { id: string; text: string; attachment?: string },
+  ): Promise<MessageView | undefined> {
+    if (m.attachment && !(await this.d.attachments.view(c.id, m.attachment)))
+      throw new ChatRefusal('CHAT_ERR_NOT_FOUND', 'attachment: no such file in this conversation');
     const author = from === 'agent' ? c.agentName : c.visitorName;
-    const stored = await this.d.store.append(c.id, { id, from, author, text });
+    const stored = await this.d.store.append(c.id, { ...m, from, author });
     if (stored && !stored.duplicate) this.d.emit.toConversation(c.id, 'message', { ...stored.message, conversationId: c.id });
     return stored?.message;
   }

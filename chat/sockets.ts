@@ -11,21 +11,14 @@ import type { Logger } from 'pino';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import { AGENT_NAMESPACE, VISITOR_NAMESPACE, type Ack, type ChatError, type ChatErrorCode } from './protocol.ts';
+import { ChatRefusal } from './refusal.ts';
 import type { ChatEmitter } from './service.ts';
+
+export { ChatRefusal } from './refusal.ts';
 
 /** A refused connection, with its code where Socket.IO clients read it (`connect_error`'s `data`). */
 export function connectionRefused(code: ChatErrorCode, message: string): Error {
   return Object.assign(new Error(`${code}: ${message}`), { data: { code, message } });
-}
-
-/** A refusal the client should see as is (the others are CHAT_ERR_UNAVAILABLE). */
-export class ChatRefusal extends Error {
-  constructor(
-    readonly code: ChatErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Events per connection per minute, whatever they are (typing included), before refusals. */

@@ -60,8 +60,13 @@ const messageOf = (r: Record<string, any>): MessageView => ({
   from: r.sender,
   author: r.author,
   text: r.body,
+  attachment: r.attachment_id ? { id: r.attachment_id, name: r.a_name, type: r.a_type, size: r.a_size } : null,
   at: (r.at as Date).toISOString(),
 });
+
+/** Messages with their attachment's description (never its bytes). */
+const MESSAGES = `select m.*, a.name as a_name, a.type as a_type, a.size as a_size
+  from chat_messages m left join chat_attachments a on a.id = m.attachment_id`;
 
 /** What the visitor and agents see of a conversation (position comes from the routing core). */
 export function viewOf(c: Conversation, position: number | null = null): ConversationView {
@@ -111,11 +116,11 @@ export class ChatStore {
   /** Appends a message (or returns the one already stored under this id). Undefined: the conversation is over or unknown. */
   async append(
     conversationId: string,
-    m: { id: string; from: MessageView['from']; author: string | null; text: string },
+    m: { id: string; from: MessageView['from']; author: string | null; text: string; attachment?: string },
   ): Promise<{ message: MessageView; duplicate: boolean } | undefined> {
     const client = await this.db.connect();
     try {
-      const existing = await client.query('select * from chat_messages where conversation_id = $1 and id = $2', [conversationId, m.id]);
+      const existing = await client.query(`${MESSAGES} where m.conversation_id = $1 and m.id = $2`, [conversationId, m.id]);
       if (existing.rows[0]) return { message: messageOf(existing.rows[0]), duplicate: true };
       await client.query('begin');
       const seq = await client.query<{ last_seq: number }>(
@@ -127,18 +132,19 @@ export class ChatStore {
         return undefined;
       }
       const inserted = await client.query(
-        `insert into chat_messages (conversation_id, id, seq, sender, author, body) values ($1, $2, $3, $4, $5, $6)
-         on conflict (conversation_id, id) do nothing returning *`,
-        [conversationId, m.id, seq.rows[0].last_seq, m.from, m.author, m.text],
+        `insert into chat_messages (conversation_id, id, seq, sender, author, body, attachment_id) values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (conversation_id, id) do nothing returning id`,
+        [conversationId, m.id, seq.rows[0].last_seq, m.from, m.author, m.text, m.attachment ?? null],
       );
       if (!inserted.rows[0]) {
         // The same id arrived twice at once: the other one won, this one changes nothing.
         await client.query('rollback');
-        const won = await this.db.query('select * from chat_messages where conversation_id = $1 and id = $2', [conversationId, m.id]);
+        const won = await this.db.query(`${MESSAGES} where m.conversation_id = $1 and m.id = $2`, [conversationId, m.id]);
         return { message: messageOf(won.rows[0]), duplicate: true };
       }
       await client.query('commit');
-      return { message: messageOf(inserted.rows[0]), duplicate: false };
+      const stored = await this.db.query(`${MESSAGES} where m.conversation_id = $1 and m.id = $2`, [conversationId, m.id]);
+      return { message: messageOf(stored.rows[0]), duplicate: false };
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
       throw err;
@@ -148,7 +154,7 @@ export class ChatStore {
   }
 
   async messages(conversationId: string, after = 0, limit = 1000): Promise<MessageView[]> {
-    const { rows } = await this.db.query('select * from chat_messages where conversation_id = $1 and seq > $2 order by seq limit $3', [
+    const { rows } = await this.db.query(`${MESSAGES} where m.conversation_id = $1 and m.seq > $2 order by m.seq limit $3`, [
       conversationId,
       after,
       limit,

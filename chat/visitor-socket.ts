@@ -98,7 +98,7 @@ function registerEvents(socket: Socket, d: VisitorDeps, log: Logger): void {
   on(socket, log, 'send', visitorEvents.send, async (p) => {
     if (!withinRate(socket, 'messages', d.chat.rateLimit.messagesPerMinute))
       throw new ChatRefusal('CHAT_ERR_RATE_LIMITED', 'too many messages: wait a moment');
-    const message = await d.service.send(await open(), 'visitor', p.id, p.text);
+    const message = await d.service.send(await open(), 'visitor', p);
     if (!message) throw new ChatRefusal('CHAT_ERR_ENDED', 'this conversation is over');
     return { message };
   });

@@ -242,6 +242,10 @@ const chat = (resolve: SecretResolver) =>
     /** The widget's brand colour and logo. */
     color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb').default('#0b5cad'),
     logo: z.url().optional(),
+    /** Files (images, PDF) in conversations: largest accepted, in bytes; 0 turns them off. */
+    attachments: z
+      .strictObject({ maxBytes: z.number().int().min(0).max(50 * 2 ** 20).default(5 * 2 ** 20) })
+      .default({ maxBytes: 5 * 2 ** 20 }),
     /** Per connection: messages a minute; per address: conversations started an hour. */
     rateLimit: z
       .strictObject({

@@ -189,6 +189,18 @@ export class RoutingCore {
     });
   }
 
+  /** The agent's chat page opened (chats may be offered to them) or closed everywhere. */
+  async setChatReady(agentId: string, ready: boolean): Promise<void> {
+    this.teamsOfAgents([agentId]); // throws on an unknown agent
+    await this.store.withLock(async () => {
+      const [agent] = await this.store.agents([agentId], this.now());
+      if (Boolean(agent!.chatReady) === ready) return;
+      agent!.chatReady = ready;
+      await this.store.batch().saveAgent(agent!).commit();
+      if (ready) await this.dispatchLocked(this.teamsOf.get(agentId) ?? []);
+    });
+  }
+
   /** Where an interaction stands: 1 = next; 0 = being offered; and the estimated wait. */
   async position(interactionId: string): Promise<{ position: number; estimatedMinutes: number } | undefined> {
     const ix = await this.store.interaction(interactionId);

@@ -59,6 +59,11 @@ export interface Agent {
   active: Partial<Record<Channel, number>>;
   /** Interactions currently offered to this agent (an offer holds capacity while it rings). */
   offered: string[];
+  /**
+   * A chat page of theirs is open (the chat's agent socket): only then are they offered chats,
+   * which a desk phone cannot show.
+   */
+  chatReady?: boolean;
 }
 
 /** How many interactions an agent handles at once: conversations (call, callback, video) and chats. */

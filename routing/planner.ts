@@ -23,6 +23,7 @@ function load(agent: Agent, slot: Slot): number {
 /** An agent can be offered an interaction of this channel now. One pending offer at a time. */
 export function canTake(agent: Agent, channel: Channel, capacity: Capacity): boolean {
   const slot = slotOf(channel);
+  if (slot === 'chat' && !agent.chatReady) return false;
   return agent.presence === 'available' && agent.offered.length === 0 && load(agent, slot) < capacity[slot];
 }
 

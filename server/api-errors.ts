@@ -10,6 +10,7 @@ export const apiErrors = {
   API_ERR_NOT_FOUND: { status: 404, message: 'no such resource' },
   API_ERR_CONFLICT: { status: 409, message: 'the resource is not in a state that allows this' },
   API_ERR_BODY_TOO_LARGE: { status: 413, message: 'the request body is too large' },
+  API_ERR_UNSUPPORTED_TYPE: { status: 415, message: 'this type of content is not accepted' },
   API_ERR_UNPROCESSABLE: { status: 422, message: 'the request is well-formed but cannot be carried out' },
   API_ERR_RATE_LIMITED: { status: 429, message: 'too many requests: try again later' },
   API_ERR_INTERNAL: { status: 500, message: 'internal error' },

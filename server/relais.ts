@@ -381,6 +381,8 @@ async function startChatRoom(
     widgetDir,
     isOpen: isOpenNow,
     online: (team) => chat.service.canAnswer(team),
+    chat,
+    isOpenConversation: async (id) => (await chat.service.conversation(id))?.status !== 'ended',
   });
   return chat;
 }

@@ -9,6 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/load.ts';
 import { MAX_TEXT, type WidgetConfig } from '../../chat/protocol.ts';
+import { cleanName, sniffType } from '../../chat/attachments.ts';
+import type { Chat } from '../../chat/index.ts';
 import { ApiError } from '../api-errors.ts';
 import { parseWith } from '../validate.ts';
 
@@ -21,6 +23,9 @@ export interface ChatRoutesDeps {
   isOpen: () => boolean;
   /** Per team: someone could take a chat now. */
   online: (team: string) => Promise<boolean>;
+  chat: Pick<Chat, 'attachments' | 'opener'>;
+  /** Whether the conversation still takes messages. */
+  isOpenConversation: (id: string) => Promise<boolean>;
 }
 
 export function registerChatRoutes(app: FastifyInstance, d: ChatRoutesDeps): void {
@@ -35,8 +40,19 @@ export function registerChatRoutes(app: FastifyInstance, d: ChatRoutesDeps): voi
     const online = Object.fromEntries(await Promise.all(topics.map(async (t) => [t.id, open && (await d.online(t.id))] as const)));
     // Read by pages of other origins (the shop): public, and short-lived (presence changes).
     reply.header('Access-Control-Allow-Origin', '*').header('Cache-Control', 'no-store');
-    return { company: d.config.company.name, color: chat.color, logo: chat.logo ?? null, topics, open, online, maxText: MAX_TEXT };
+    return {
+      company: d.config.company.name,
+      color: chat.color,
+      logo: chat.logo ?? null,
+      topics,
+      open,
+      online,
+      maxText: MAX_TEXT,
+      maxAttachmentBytes: chat.attachments.maxBytes,
+    };
   });
+
+  registerAttachmentRoutes(app, d);
 
   const file = (path: string, type: string, cache: string) => async (_req: unknown, reply: import('fastify').FastifyReply) => {
     const body = await readFile(path).catch(() => null);
@@ -54,3 +70,66 @@ export function registerChatRoutes(app: FastifyInstance, d: ChatRoutesDeps): voi
   app.get('/agent/', file(join(WEB, 'agent-lite', 'index.html'), html, 'no-cache'));
   app.get('/agent/agent.js', file(join(WEB, 'agent-lite', 'agent.js'), js, 'no-cache'));
 }
+
+/**
+ * Files in a conversation: uploaded raw (`POST /chat/attachments`), typed by their content, and
+ * served only to that conversation's visitor or agent, as downloads that the browser never
+ * sniffs or runs.
+ */
+function registerAttachmentRoutes(app: FastifyInstance, d: ChatRoutesDeps): void {
+  const maxBytes = d.config.chat!.attachments.maxBytes;
+  const opener = async (req: import('fastify').FastifyRequest) => {
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const agent = req.headers['x-relais-agent'];
+    const { conversation } = req.query as { conversation?: string };
+    const who = await d.chat.opener({ bearer, agent: typeof agent === 'string' ? agent : undefined, conversation });
+    if (!who) throw new ApiError('API_ERR_UNAUTHENTICATED', 'a conversation token, or an agent of this conversation, is required');
+    return who;
+  };
+  app.register(async (scope) => {
+    // The widget runs on the customer's pages (other origins) and sends Authorization: a CORS
+    // preflight, and the header on every answer, errors included, so the widget can read them.
+    scope.addHook('onSend', async (_req, reply) => {
+      reply.header('Access-Control-Allow-Origin', '*');
+    });
+    scope.options('/chat/attachments', preflight);
+    scope.options('/chat/attachments/:id', preflight);
+    // Raw bytes, whatever the declared type: the content decides (sniffType).
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: Math.max(maxBytes, 1) }, (_req, body, done) => done(null, body));
+    scope.post('/chat/attachments', async (req, reply) => {
+      if (maxBytes === 0) throw new ApiError('API_ERR_NOT_FOUND', 'attachments are turned off');
+      const who = await opener(req);
+      if (!(await d.isOpenConversation(who.conversationId))) throw new ApiError('API_ERR_CONFLICT', 'this conversation is over');
+      const data = req.body;
+      if (!Buffer.isBuffer(data) || data.length === 0) throw new ApiError('API_ERR_VALIDATION', 'the request body must be the file');
+      const type = sniffType(data);
+      if (!type) throw new ApiError('API_ERR_UNSUPPORTED_TYPE', 'only images (PNG, JPEG, GIF, WebP) and PDF files are accepted');
+      const name = cleanName(req.headers['x-filename'] as string | undefined, type);
+      const view = await d.chat.attachments.save(who.conversationId, { name, type, data, by: who.by });
+      return reply.code(201).send(view);
+    });
+    scope.get<{ Params: { id: string } }>('/chat/attachments/:id', async (req, reply) => {
+      const id = parseWith(z.uuid(), req.params.id);
+      const who = await opener(req);
+      const file = await d.chat.attachments.get(who.conversationId, id);
+      if (!file) throw new ApiError('API_ERR_NOT_FOUND', 'no such file in this conversation');
+      const disposition = file.type.startsWith('image/') ? 'inline' : 'attachment';
+      return reply
+        .type(file.type)
+        .header('Content-Disposition', `${disposition}; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('Content-Security-Policy', "default-src 'none'; sandbox")
+        .header('Cache-Control', 'private, max-age=3600')
+        .send(file.data);
+    });
+  });
+}
+
+const preflight = async (_req: unknown, reply: import('fastify').FastifyReply) =>
+  reply
+    .code(204)
+    .header('Access-Control-Allow-Methods', 'GET, POST')
+    .header('Access-Control-Allow-Headers', 'Authorization, X-Filename, X-Relais-Agent, Content-Type')
+    .header('Access-Control-Max-Age', '600')
+    .send();

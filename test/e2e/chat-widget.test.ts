@@ -62,17 +62,22 @@ async function take(a: ChatClient): Promise<string> {
   return offer.conversation.id;
 }
 
+/** A visitor who filled the pre-chat form for sales, and Denis who took the chat. */
+async function chatWithDenis(name: string, email: string): Promise<{ a: ChatClient; page: Page; id: string }> {
+  await t.relais.routing.setPresence('denis', 'available');
+  const a = await agent(t, 'denis');
+  const page = await browser.newPage();
+  await openChat(page);
+  await page.getByLabel('Votre nom').fill(name);
+  await page.getByLabel('Votre e-mail').fill(email);
+  await page.getByLabel('Sujet').selectOption('sales');
+  await page.getByRole('button', { name: 'Démarrer la conversation' }).click();
+  return { a, page, id: await take(a) };
+}
+
 describe('a visitor on the demo shop page', { timeout: 120_000 }, () => {
   it('chats with an agent, reloads and keeps the conversation, and loses nothing through a Relais restart', async () => {
-    await t.relais.routing.setPresence('denis', 'available');
-    const a = await agent(t, 'denis');
-    const page = await browser.newPage();
-    await openChat(page);
-    await page.getByLabel('Votre nom').fill('Julien Martin');
-    await page.getByLabel('Votre e-mail').fill('julien.martin@example.fr');
-    await page.getByLabel('Sujet').selectOption('sales');
-    await page.getByRole('button', { name: 'Démarrer la conversation' }).click();
-    const id = await take(a);
+    const { a, page, id } = await chatWithDenis('Julien Martin', 'julien.martin@example.fr');
     const log = page.getByRole('log');
     await expect.poll(() => log.textContent(), { timeout: 10_000 }).toContain('Denis Douc a rejoint la conversation');
 
@@ -126,6 +131,21 @@ describe('a visitor on the demo shop page', { timeout: 120_000 }, () => {
     expect(texts.filter((x: string) => x === 'Envoyé pendant le redémarrage')).toHaveLength(1);
     expect(texts.filter((x: string) => x === 'Bonjour, je voudrais une seedbox plus grande.')).toHaveLength(1);
     await a2.ask('close', { conversationId: id });
+    await page.close();
+  });
+
+  it('sends an image the agent receives, and shows it back from the server', async () => {
+    const { a, page, id } = await chatWithDenis('Sophie Bernard', 'sophie.bernard@example.fr');
+    const png = Buffer.from(
+      '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4e80000000049454e44ae426082',
+      'hex',
+    );
+    await page.locator('input[type=file]').setInputFiles({ name: 'erreur.png', mimeType: 'image/png', buffer: png });
+    const got = await a.next('message', (m) => m.attachment !== null, 15_000);
+    expect(got).toMatchObject({ conversationId: id, attachment: { name: 'erreur.png', type: 'image/png', size: png.length } });
+    // The visitor's page shows the image, fetched with its token.
+    await expect.poll(() => page.getByRole('img', { name: 'erreur.png' }).count(), { timeout: 10_000 }).toBe(1);
+    await a.ask('close', { conversationId: id });
     await page.close();
   });
 

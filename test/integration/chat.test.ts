@@ -218,6 +218,8 @@ describe('who may read what', () => {
 
 describe('nobody to answer', () => {
   it('refuses to start a chat nobody would answer, and takes a message that becomes a ticket', async () => {
+    // Gary is available for calls on his desk phone, but has no chat page open: no chat for him.
+    await t.relais.routing.setPresence('gary', 'available');
     const v = await visitor(t);
     expect(await v.ask('start', { ...form, topic: 'technical' })).toMatchObject({ ok: false, error: { code: 'CHAT_ERR_CLOSED' } });
     const left = await v.ask('leaveMessage', {
@@ -274,5 +276,83 @@ describe('bad input', () => {
     expect((await v.ask('send', { id: randomUUID(), text: 'toujours là' })).ok).toBe(true);
     expect(await a.next('message', (m) => m.text === 'toujours là' && m.conversationId === id)).toBeTruthy();
     expect((await fetch(`http://127.0.0.1:${t.config.server.port}/health`)).status).toBe(200);
+  });
+});
+
+describe('attachments', () => {
+  const PNG = Buffer.from(
+    '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4e80000000049454e44ae426082',
+    'hex',
+  );
+  const upload = (bearer: string, body: Buffer, headers: Record<string, string> = {}) =>
+    fetch(`http://127.0.0.1:${t.config.server.port}/chat/attachments`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        'content-type': 'image/png',
+        'x-filename': encodeURIComponent('capture écran.png'),
+        ...headers,
+      },
+      body: new Uint8Array(body),
+    });
+
+  it('an image sent by the visitor reaches the agent, and only that conversation can fetch it', async () => {
+    const { v, a, token, id } = await talking();
+    const res = await upload(token, PNG);
+    expect(res.status).toBe(201);
+    const file = await res.json();
+    expect(file).toMatchObject({ name: 'capture écran.png', type: 'image/png', size: PNG.length });
+    expect((await v.ask('send', { id: randomUUID(), attachment: file.id })).ok).toBe(true);
+    const got = await a.next('message', (m) => m.attachment?.id === file.id);
+    expect(got).toMatchObject({ conversationId: id, text: '', attachment: { name: 'capture écran.png', type: 'image/png' } });
+
+    // The agent of the conversation fetches it; the bytes are the ones sent, never sniffed by the browser.
+    const base = `http://127.0.0.1:${t.config.server.port}/chat/attachments/${file.id}`;
+    const asAgent = await fetch(`${base}?conversation=${id}`, {
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'x-relais-agent': 'denis' },
+    });
+    expect(asAgent.status).toBe(200);
+    expect(asAgent.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await asAgent.arrayBuffer()).equals(PNG)).toBe(true);
+    // Another visitor, another agent, no token: nothing.
+    const other = await visitor(t);
+    const otherStart = await other.ask('start', { ...form, email: 'autre@example.fr' });
+    const otherToken = otherStart.ok ? otherStart.token : '';
+    expect((await fetch(base, { headers: { authorization: `Bearer ${otherToken}` } })).status).toBe(404);
+    expect(
+      (await fetch(`${base}?conversation=${id}`, { headers: { authorization: `Bearer ${API_TOKEN}`, 'x-relais-agent': 'gary' } })).status,
+    ).toBe(401);
+    expect((await fetch(base)).status).toBe(401);
+    // A message cannot point at another conversation's file.
+    expect(await other.ask('send', { id: randomUUID(), attachment: file.id })).toMatchObject({
+      ok: false,
+      error: { code: 'CHAT_ERR_NOT_FOUND' },
+    });
+    await other.ask('end', {});
+  });
+
+  it('refuses what is not an image or a PDF by its content, whatever its name, and what is too big', async () => {
+    const { token } = await talking();
+    const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(100)]);
+    const disguised = await upload(token, exe, { 'x-filename': 'photo.png' });
+    expect(disguised.status).toBe(415);
+    // Readable by the widget on the shop's origin: CORS on errors too, and the preflight.
+    expect(disguised.headers.get('access-control-allow-origin')).toBe('*');
+    const preflight = await fetch(`http://127.0.0.1:${t.config.server.port}/chat/attachments`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,x-filename',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    expect((await disguised.json()).error.code).toBe('API_ERR_UNSUPPORTED_TYPE');
+    const html = await upload(token, Buffer.from('<script>alert(1)</script>'), { 'content-type': 'application/pdf' });
+    expect(html.status).toBe(415);
+    const huge = await upload(token, Buffer.concat([PNG, Buffer.alloc(t.config.chat!.attachments.maxBytes)]));
+    expect(huge.status).toBe(413);
+    expect((await upload('forged.token', PNG)).status).toBe(401);
   });
 });

@@ -168,7 +168,10 @@ const call = (core: RoutingCore, id: string, over: Partial<NewInteraction> = {})
   core.enqueue({ id, channel: 'call', team: 'sales', ...over });
 
 async function login(core: RoutingCore, ...agents: string[]): Promise<void> {
-  for (const a of agents) await core.setPresence(a, 'available');
+  for (const a of agents) {
+    await core.setChatReady(a, true); // their chat page is open
+    await core.setPresence(a, 'available');
+  }
 }
 
 /** The offer ringing for this agent now, if any. */
@@ -836,6 +839,7 @@ describe('two processes at once', () => {
     const checkUnderLock = async () =>
       checker.withLock(async () => problemsSeen.push(...stateProblems(await snapshot(s), s, stored, known)));
 
+    for (const a of everyone) await cores[0]!.setChatReady(a, true);
     for (const a of everyone) await cores[0]!.setPresence(a, 'available');
 
     const step = async () => {

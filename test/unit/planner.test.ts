@@ -8,6 +8,7 @@ import { canTake, estimateWaitMinutes, orderAgents, planOffers, queueScore, staf
 const NOW = Date.UTC(2025, 0, 6, 9, 0, 0);
 
 const agent = (id: string, over: Partial<Agent> = {}): Agent => ({
+  chatReady: true,
   id,
   presence: 'available',
   since: 0,
@@ -86,6 +87,13 @@ describe('canTake', () => {
   it('lets an available agent with nothing in hand take any channel', () => {
     for (const channel of ['call', 'chat', 'video', 'callback'] as const)
       expect(canTake(agent('a'), channel, oneCallThreeChats)).toBe(true);
+  });
+
+  it('offers chats only to an agent whose chat page is open; calls whatever', () => {
+    const phoneOnly = agent('a', { chatReady: false });
+    expect(canTake(phoneOnly, 'chat', oneCallThreeChats)).toBe(false);
+    expect(canTake(phoneOnly, 'call', oneCallThreeChats)).toBe(true);
+    expect(canTake(agent('a', { chatReady: undefined }), 'chat', oneCallThreeChats)).toBe(false);
   });
 
   it.each(['paused', 'wrapup', 'offline'] as const)('refuses a %s agent', (presence) => {

@@ -2,8 +2,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ChatError, MessageView } from '../../chat/protocol.ts';
+import { ATTACHMENT_TYPES, type AttachmentView, type ChatError, type MessageView } from '../../chat/protocol.ts';
 import { buildWidget } from '../../web/build.ts';
+import {
+  ACCEPTED,
+  blobType,
+  checkFile,
+  fetchAttachment,
+  formatSize,
+  uploadAttachment,
+  uploadErrorText,
+} from '../../web/widget/attachments.ts';
 import { brandColors, contrastRatio, parseHex, readableTextColor } from '../../web/widget/color.ts';
 import { linkify, safeHref, type Segment } from '../../web/widget/linkify.ts';
 import { newMessageId, Outbox, parseStored, type OutboxItem, type SendResult } from '../../web/widget/outbox.ts';
@@ -104,6 +113,8 @@ describe('readable text colour', () => {
   });
 });
 
+const pdf: AttachmentView = { id: '7f0c1d9e-2b1a-4c3d-9e8f-0a1b2c3d4e5f', name: 'facture.pdf', type: 'application/pdf', size: 1258291 };
+
 // --- outbox -------------------------------------------------------------------------------------
 
 const message = (item: OutboxItem, seq: number): MessageView => ({
@@ -112,6 +123,7 @@ const message = (item: OutboxItem, seq: number): MessageView => ({
   from: 'visitor',
   author: 'Léa',
   text: item.text,
+  attachment: item.attachment ?? null,
   at: item.at,
 });
 
@@ -119,6 +131,7 @@ const message = (item: OutboxItem, seq: number): MessageView => ({
 function harness(initial: OutboxItem[] = []) {
   let saved = JSON.stringify(initial);
   const sent: string[] = [];
+  const sentItems: OutboxItem[] = [];
   const acked: string[] = [];
   const rejected: [string, ChatError['code']][] = [];
   const timers: (() => void)[] = [];
@@ -128,6 +141,7 @@ function harness(initial: OutboxItem[] = []) {
     store: { load: () => parseStored(saved), save: (items) => (saved = JSON.stringify(items)) },
     send: async (item) => {
       sent.push(item.text);
+      sentItems.push(structuredClone(item));
       const answer = answers.shift() ?? ((i: OutboxItem) => ({ kind: 'ok', message: message(i, ++seq) }) as const);
       return answer(item);
     },
@@ -137,7 +151,7 @@ function harness(initial: OutboxItem[] = []) {
     clearTimer: () => timers.splice(0),
   });
   const stored = () => parseStored(saved).map((i) => i.text);
-  return { outbox, sent, acked, rejected, timers, answers, stored };
+  return { outbox, sent, sentItems, acked, rejected, timers, answers, stored };
 }
 
 const item = (text: string): OutboxItem => ({ id: crypto.randomUUID(), text, at: '2025-01-01T10:00:00.000Z' });
@@ -256,6 +270,115 @@ describe('outbox', () => {
     expect(parseStored('{"id":1}')).toEqual([]);
     expect(parseStored('[{"id":"x","text":"ok","at":"t"},{"id":2},null]')).toEqual([{ id: 'x', text: 'ok', at: 't' }]);
   });
+
+  it('resends a file message unchanged (same id, same attachment) after a retry and a reconnect', async () => {
+    const h = harness();
+    const file = { ...item(''), attachment: pdf };
+    h.answers.push(() => ({ kind: 'retry' }));
+    h.outbox.push(file);
+    h.outbox.setConnected(true);
+    await settle();
+    h.outbox.setConnected(false);
+    h.outbox.setConnected(true);
+    await settle();
+    expect(h.sentItems).toEqual([file, file]);
+    expect(h.acked).toEqual(['']);
+    expect(h.stored()).toEqual([]);
+  });
+
+  it('keeps attachments through storage, and drops items whose attachment is garbled', () => {
+    const file = { ...item(''), attachment: pdf };
+    expect(parseStored(JSON.stringify([file]))).toEqual([file]);
+    const garbled = [
+      { ...file, attachment: { id: 'x' } },
+      { ...file, attachment: null },
+      { ...file, attachment: { ...pdf, size: '12' } },
+    ];
+    expect(parseStored(JSON.stringify(garbled))).toEqual([]);
+  });
+});
+
+describe('attachments', () => {
+  it('accepts the protocol’s types, no more', () => {
+    expect([...ACCEPTED]).toEqual([...ATTACHMENT_TYPES]);
+  });
+
+  it('formats sizes the French way', () => {
+    expect(formatSize(0)).toBe('0 o');
+    expect(formatSize(1023)).toBe('1023 o');
+    expect(formatSize(1024)).toBe('1 Ko');
+    expect(formatSize(3500)).toBe('3,4 Ko');
+    expect(formatSize(350 * 1024)).toBe('350 Ko');
+    expect(formatSize(1258291)).toBe('1,2 Mo');
+    expect(formatSize(10 * 1024 * 1024)).toBe('10 Mo');
+    expect(formatSize(10_000_000)).toBe('9,5 Mo');
+    expect(formatSize(25.4 * 1024 * 1024)).toBe('25 Mo');
+  });
+
+  it('checks a file before uploading it', () => {
+    const max = 5 * 1024 * 1024;
+    expect(checkFile({ size: 1000, type: 'image/png' }, max)).toBeNull();
+    expect(checkFile({ size: 1000, type: '' }, max)).toBeNull(); // unknown to the browser: the server decides
+    expect(checkFile({ size: max + 1, type: 'image/png' }, max)).toBe('Fichier trop lourd (max 5 Mo)');
+    expect(checkFile({ size: 1000, type: 'image/svg+xml' }, max)).toBe('Ce type de fichier n’est pas accepté (images et PDF seulement)');
+    expect(checkFile({ size: 0, type: 'application/pdf' }, max)).toBe('Ce fichier est vide.');
+  });
+
+  it('tells the visitor in French why an upload failed', () => {
+    const max = 10 * 1024 * 1024;
+    expect(uploadErrorText(413, max)).toBe('Fichier trop lourd (max 10 Mo)');
+    expect(uploadErrorText(415, max)).toBe('Ce type de fichier n’est pas accepté (images et PDF seulement)');
+    expect(uploadErrorText(409, max)).toBe('Cette conversation est terminée.');
+    expect(uploadErrorText(401, max)).toBe('Votre session a expiré. Merci de recommencer.');
+    expect(uploadErrorText(429, max)).toBe('Doucement ! Réessayez dans quelques secondes.');
+    for (const status of [0, 400, 500, 503]) expect(uploadErrorText(status, max)).toBe('Le fichier n’a pas pu être envoyé. Réessayez.');
+  });
+
+  /** A fake fetch: records each call, answers with `answer`. */
+  function fakeFetch(answer: () => Response | Promise<Response>) {
+    const calls: { url: string; init: RequestInit }[] = [];
+    const doFetch = (async (url: string, init: RequestInit) => (calls.push({ url, init }), answer())) as typeof fetch;
+    return { calls, doFetch };
+  }
+
+  it('uploads the raw bytes with the token in the Authorization header, never in the URL', async () => {
+    const f = fakeFetch(() => Response.json(pdf, { status: 201 }));
+    const file = new File(['%PDF-1.7'], 'facture mars.pdf', { type: 'application/pdf' });
+    expect(await uploadAttachment('https://relais.example', 'tok-123', file, f.doFetch)).toEqual({ ok: true, view: pdf });
+    const [call] = f.calls;
+    expect(call!.url).toBe('https://relais.example/chat/attachments');
+    expect(call!.url).not.toContain('tok-123');
+    expect(call!.init).toMatchObject({
+      method: 'POST',
+      credentials: 'omit',
+      body: file,
+      headers: { Authorization: 'Bearer tok-123', 'X-Filename': 'facture%20mars.pdf', 'Content-Type': 'application/pdf' },
+    });
+  });
+
+  it('reports the status of a refused upload, and 0 when there was no usable answer', async () => {
+    const file = new File(['x'], 'a.exe', { type: '' });
+    const refused = fakeFetch(() => Response.json({ error: { code: 'UNSUPPORTED', message: 'no' } }, { status: 415 }));
+    expect(await uploadAttachment('https://r', 't', file, refused.doFetch)).toEqual({ ok: false, status: 415 });
+    expect((refused.calls[0]!.init.headers as Record<string, string>)['Content-Type']).toBe('application/octet-stream');
+    const down = fakeFetch(() => Promise.reject(new TypeError('Failed to fetch')));
+    expect(await uploadAttachment('https://r', 't', file, down.doFetch)).toEqual({ ok: false, status: 0 });
+    const odd = fakeFetch(() => Response.json({ nope: true }, { status: 201 }));
+    expect(await uploadAttachment('https://r', 't', file, odd.doFetch)).toEqual({ ok: false, status: 0 });
+  });
+
+  it('fetches a file with the header, and never lets it become HTML in the browser', async () => {
+    const f = fakeFetch(() => new Response('<script>alert(1)</script>', { headers: { 'Content-Type': 'text/html' } }));
+    const r = await fetchAttachment('https://r', 'tok', pdf, f.doFetch);
+    expect(f.calls[0]!.url).toBe(`https://r/chat/attachments/${pdf.id}`);
+    expect(f.calls[0]!.init.headers).toEqual({ Authorization: 'Bearer tok' });
+    expect(r.ok && r.blob.type).toBe('application/octet-stream');
+    const img = await fetchAttachment('https://r', 'tok', { id: 'i', type: 'image/png' }, fakeFetch(() => new Response('png')).doFetch);
+    expect(img.ok && img.blob.type).toBe('image/png');
+    expect(blobType('image/svg+xml')).toBe('application/octet-stream');
+    const gone = fakeFetch(() => new Response(null, { status: 401 }));
+    expect(await fetchAttachment('https://r', 'tok', pdf, gone.doFetch)).toEqual({ ok: false, status: 401 });
+  });
 });
 
 describe('thread', () => {
@@ -265,6 +388,7 @@ describe('thread', () => {
     from,
     author: from === 'agent' ? 'Karim' : from === 'visitor' ? 'Léa' : null,
     text: `texte ${seq}`,
+    attachment: null,
     at: '2025-01-01T10:00:00.000Z',
   });
 
@@ -292,10 +416,25 @@ describe('thread', () => {
   it('builds a plain-text transcript', () => {
     const text = transcript(
       [m(1, 'visitor'), m(2, 'agent')],
-      { title: 'Conversation', you: 'Vous', agent: 'Le conseiller', system: 'Info' },
+      { title: 'Conversation', you: 'Vous', agent: 'Le conseiller', system: 'Info', attachment: (n) => `[pièce jointe : ${n}]` },
       'UTC',
     );
     expect(text).toBe('Conversation\n\n[01/01/2025 10:00] Vous :\ntexte 1\n\n[01/01/2025 10:00] Karim :\ntexte 2\n');
+  });
+
+  it('lists attachments in the transcript', () => {
+    const labels = { title: 'C', you: 'Vous', agent: 'Le conseiller', system: 'Info', attachment: (n: string) => `[pièce jointe : ${n}]` };
+    const text = transcript(
+      [
+        { ...m(1, 'visitor'), text: '', attachment: pdf },
+        { ...m(2, 'agent'), attachment: pdf },
+      ],
+      labels,
+      'UTC',
+    );
+    expect(text).toBe(
+      'C\n\n[01/01/2025 10:00] Vous :\n[pièce jointe : facture.pdf]\n\n[01/01/2025 10:00] Karim :\ntexte 2\n[pièce jointe : facture.pdf]\n',
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 // The minimal agents' chat page (see index.html). Plain JavaScript served as is: no build step.
 /* global io */
 const $ = (id) => document.getElementById(id);
-const state = { socket: null, conversations: new Map(), current: null };
+const state = { socket: null, conversations: new Map(), current: null, agent: null, token: null };
 
 function el(tag, text, className) {
   const e = document.createElement(tag);
@@ -22,11 +22,31 @@ function render() {
   const c = state.conversations.get(state.current);
   $('who').textContent = c ? `${c.visitor.name ?? ''} <${c.visitor.email ?? ''}>${c.visitor.verified ? ' ✔ identifié' : ''}` : '';
   const log = $('log');
-  log.replaceChildren(
-    ...(c ? c.messages.map((m) => el('p', m.from === 'system' ? m.text : `${m.author ?? ''} : ${m.text}`, `m ${m.from}`)) : []),
-  );
+  log.replaceChildren(...(c ? c.messages.map((m) => line(c.conversation.id, m)) : []));
   log.scrollTop = log.scrollHeight;
   if (c && c.messages.length) state.socket.emit('read', { conversationId: c.conversation.id, seq: c.messages.at(-1).seq }, () => {});
+}
+
+function line(conversationId, m) {
+  const p = el('p', m.from === 'system' ? m.text : `${m.author ?? ''} : ${m.text}`, `m ${m.from}`);
+  if (m.attachment) {
+    const b = el('button', `📎 ${m.attachment.name}`);
+    b.onclick = () => openAttachment(conversationId, m.attachment);
+    p.append(' ', b);
+  }
+  return p;
+}
+
+// Files are fetched with the agent's credentials in headers (never in the URL), opened from a blob.
+async function openAttachment(conversationId, a) {
+  const res = await fetch(`/chat/attachments/${a.id}?conversation=${conversationId}`, {
+    headers: { authorization: `Bearer ${state.token}`, 'x-relais-agent': state.agent },
+  });
+  if (!res.ok) return ($('status').textContent = `Fichier indisponible (${res.status})`);
+  const url = URL.createObjectURL(await res.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: a.name, target: '_blank', rel: 'noopener' });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 function addMessage(conversationId, m) {
@@ -38,6 +58,7 @@ function addMessage(conversationId, m) {
 }
 
 function connect(agent, token) {
+  Object.assign(state, { agent, token });
   const socket = io('/agent', { auth: { agent, token } });
   state.socket = socket;
   socket.on('connect', () => {

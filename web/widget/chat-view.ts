@@ -3,11 +3,14 @@
  * (rating, transcript, new conversation). Updated in place from state, so screen readers hear only
  * what is new in the `role="log"` region.
  */
-import type { ConversationView, MessageView } from '../../chat/protocol.ts';
+import type { AttachmentView, ConversationView, MessageView } from '../../chat/protocol.ts';
+import { ACCEPTED } from './attachments.ts';
 import { h, richText } from './dom.ts';
+import type { Media } from './media.ts';
 import type { OutboxItem } from './outbox.ts';
 import { texts as t } from './texts.fr.ts';
 import { lastReadByAgent } from './thread.ts';
+import { icon } from './icon.ts';
 
 export interface ChatState {
   messages: readonly MessageView[];
@@ -21,6 +24,8 @@ export interface ChatState {
 
 export interface ChatActions {
   send(text: string): void;
+  /** Checks, uploads and sends a file; resolves once done (or refused: the widget told why). */
+  attach(file: File): Promise<void>;
   keystroke(): void;
   end(): void;
   rate(rating: 'good' | 'bad'): Promise<boolean>;
@@ -33,23 +38,61 @@ interface Row {
   meta: HTMLElement;
 }
 
-export function chatView(actions: ChatActions, maxText: number) {
+/** A paper clip (an emoji may be missing from the visitor's fonts). */
+const clip = () =>
+  icon(
+    'M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z',
+  );
+
+export interface ChatOptions {
+  maxText: number;
+  /** 0: no attach button. */
+  maxAttachmentBytes: number;
+  media: Media;
+}
+
+export function chatView(actions: ChatActions, { maxText, maxAttachmentBytes, media }: ChatOptions) {
   const status = h('p', { class: 'status', role: 'status' });
   const endButton = h('button', { type: 'button', class: 'secondary' }, t.end);
   const log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t.log });
   const typing = h('p', { class: 'typing', 'aria-live': 'polite' });
   const input = h('textarea', { name: 'text', rows: 1, maxlength: maxText, enterkeyhint: 'send', 'aria-describedby': 'rc-hint' });
+  const picker = h('input', { type: 'file', accept: ACCEPTED.join(','), hidden: true });
+  const attach = h('button', { type: 'button', class: 'attach', 'aria-label': t.attach, title: t.attach, hidden: true }, clip());
+  const upload = h('p', { class: 'upload', role: 'status' });
   const composer = h(
     'form',
     { class: 'composer' },
+    attach,
+    picker,
     h('label', {}, h('span', { class: 'sr' }, t.input), input),
     h('span', { id: 'rc-hint', class: 'sr' }, t.inputHint),
     h('button', { type: 'submit', class: 'primary' }, t.send),
   );
   const endBlock = h('div', { class: 'end', hidden: true });
-  const el = h('div', { class: 'body' }, status, h('div', { class: 'bar' }, endButton), log, typing, composer, endBlock);
+  const el = h('div', { class: 'body' }, status, h('div', { class: 'bar' }, endButton), log, typing, upload, composer, endBlock);
   const rows = new Map<string, Row>();
   let ended = false;
+  /** The log is scrolled to its end: an image that loads keeps it there. */
+  let pinned = true;
+  log.addEventListener('scroll', () => (pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 40));
+  const stick = () => pinned && (log.scrollTop = log.scrollHeight);
+
+  // `aria-disabled` while a file goes up (as in forms.ts: `disabled` would drop the focus).
+  attach.addEventListener('click', () => attach.getAttribute('aria-disabled') || picker.click());
+  picker.addEventListener('change', async () => {
+    const file = picker.files?.[0];
+    picker.value = ''; // the same file can be picked again
+    if (!file) return;
+    attach.setAttribute('aria-disabled', 'true');
+    upload.textContent = t.uploading(file.name);
+    try {
+      await actions.attach(file);
+    } finally {
+      attach.removeAttribute('aria-disabled');
+      upload.textContent = '';
+    }
+  });
 
   const submit = () => {
     const text = input.value.trim();
@@ -71,13 +114,14 @@ export function chatView(actions: ChatActions, maxText: number) {
   input.addEventListener('input', () => actions.keystroke());
   endButton.addEventListener('click', () => actions.end());
 
-  function row(id: string, from: MessageView['from'], author: string | null, text: string): Row {
+  function row(id: string, from: MessageView['from'], author: string | null, text: string, file?: AttachmentView | null): Row {
     const known = rows.get(id);
     if (known) return known;
     const meta = h('small');
     const who = from === 'agent' ? h('small', {}, author ?? t.agentFallback) : null;
     const body = h('div', { class: 'text' });
     body.append(richText(text));
+    if (file) body.append(h('div', {}, media.render(file, stick)));
     const r = { el: h('div', { class: `msg ${from}` }, who, body, meta), meta };
     rows.set(id, r);
     return r;
@@ -122,12 +166,13 @@ export function chatView(actions: ChatActions, maxText: number) {
     status.textContent =
       c?.status === 'waiting' ? (c.position ? t.queuePosition(c.position) : t.waiting) : c?.status === 'active' ? t.joined(agent) : '';
     typing.textContent = s.agentTyping && c?.status === 'active' ? t.typing(agent) : '';
+    attach.hidden = !(maxAttachmentBytes > 0 && c && c.status !== 'ended');
 
     const seen = new Set(s.messages.map((m) => m.id));
     const readId = lastReadByAgent(s.messages, c);
     const wanted: Row[] = [];
     for (const m of s.messages) {
-      const r = row(m.id, m.from, m.author, m.text);
+      const r = row(m.id, m.from, m.author, m.text, m.attachment);
       r.el.classList.remove('pending', 'failed');
       r.meta.textContent = m.id === readId ? t.read : '';
       wanted.push(r);
@@ -135,7 +180,7 @@ export function chatView(actions: ChatActions, maxText: number) {
     const failed = new Set(s.failed.map((f) => f.id));
     for (const p of [...s.failed, ...s.pending]) {
       if (seen.has(p.id)) continue;
-      const r = row(p.id, 'visitor', null, p.text);
+      const r = row(p.id, 'visitor', null, p.text, p.attachment);
       const isFailed = failed.has(p.id);
       r.el.classList.toggle('pending', !isFailed);
       r.el.classList.toggle('failed', isFailed);

@@ -12,6 +12,7 @@ import { h } from './dom.ts';
 import { siteStorage } from './storage.ts';
 import { bubbleCss } from './styles.ts';
 import { bubbleTexts as t } from './texts.fr.ts';
+import { icon } from './icon.ts';
 
 const TAG = 'relais-chat';
 
@@ -34,16 +35,7 @@ function readIdentity(raw: string | undefined): SignedIdentity | null {
   return null;
 }
 
-function chatIcon(): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  const path = document.createElementNS(ns, 'path');
-  path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2zm3 6v2h10V9zm0 4v2h7v-2z');
-  svg.append(path);
-  return svg;
-}
+const chatIcon = () => icon('M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2zm3 6v2h10V9zm0 4v2h7v-2z');
 
 function boot(script: HTMLScriptElement): void {
   const site = script.dataset.site!;

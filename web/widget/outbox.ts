@@ -4,12 +4,15 @@
  * storage, the sender and the timer are injected, so the ordering and resend rules are tested
  * without a browser or a socket.
  */
-import type { ChatError, MessageView } from '../../chat/protocol.ts';
+import type { AttachmentView, ChatError, MessageView } from '../../chat/protocol.ts';
 
 export interface OutboxItem {
   /** `crypto.randomUUID()`: the server recognises a resend by it. */
   id: string;
+  /** '' for a file alone. */
   text: string;
+  /** A file uploaded before (sent as its id; shown while unsent): a resend carries the same one. */
+  attachment?: AttachmentView;
   /** ISO 8601, when typed (shown while unsent). */
   at: string;
 }
@@ -52,13 +55,19 @@ export function newMessageId(source: IdSource = crypto): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
+const isAttachment = (a: AttachmentView | undefined) =>
+  a === undefined || (typeof a?.id === 'string' && typeof a.name === 'string' && typeof a.type === 'string' && typeof a.size === 'number');
+
 /** Keeps only well-formed items from storage (it may hold anything a previous version wrote). */
 export function parseStored(raw: string | null): OutboxItem[] {
   if (!raw) return [];
   try {
     const data: unknown = JSON.parse(raw);
     if (!Array.isArray(data)) return [];
-    return data.filter((i): i is OutboxItem => typeof i?.id === 'string' && typeof i?.text === 'string' && typeof i?.at === 'string');
+    return data.filter(
+      (i): i is OutboxItem =>
+        typeof i?.id === 'string' && typeof i?.text === 'string' && typeof i?.at === 'string' && isAttachment(i.attachment),
+    );
   } catch {
     return [];
   }

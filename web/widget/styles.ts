@@ -71,4 +71,10 @@ input,select,textarea{font-size:16px;font-weight:400;padding:8px 10px;border:1px
 .row{display:flex;gap:8px;flex-wrap:wrap;align-items:center}
 .rate{font-size:22px;background:#fff;border:1px solid #767676;border-radius:8px;width:52px;height:44px}
 .end a{color:#1a1a1a}
+.attach{flex:none;width:44px;height:44px;padding:0;display:grid;place-items:center;background:#fff;border:1px solid #767676;border-radius:6px}
+.attach svg{width:22px;height:22px;fill:#1a1a1a}
+.upload{padding:0 14px;margin:0;font-size:13px;color:#4d4d4d}
+.upload:empty{display:none}
+.file-img{display:block;max-width:100%;height:auto;margin-top:4px;border-radius:8px;background:#fff}
+.file{display:inline-block;margin-top:4px}
 `;

@@ -60,6 +60,16 @@ export const texts = {
   transcriptFile: 'conversation.txt',
   system: 'Info',
 
+  attach: 'Joindre un fichier',
+  uploading: (name: string) => `${name} : envoi…`,
+  tooBig: (max: string) => `Fichier trop lourd (max ${max})`,
+  emptyFile: 'Ce fichier est vide.',
+  badType: 'Ce type de fichier n’est pas accepté (images et PDF seulement)',
+  uploadFailed: 'Le fichier n’a pas pu être envoyé. Réessayez.',
+  fileFailed: 'Le fichier n’a pas pu être chargé. Réessayez plus tard.',
+  downloadFile: (name: string, size: string) => `Télécharger ${name} (${size})`,
+  attachmentLine: (name: string) => `[pièce jointe : ${name}]`,
+
   errors: {
     CHAT_ERR_INVALID: 'Ce message n’a pas pu être accepté. Vérifiez les champs.',
     CHAT_ERR_UNAUTHORISED: 'Votre session a expiré. Merci de recommencer.',

@@ -33,13 +33,16 @@ export interface TranscriptLabels {
   you: string;
   agent: string;
   system: string;
+  /** The line standing for a file: "[pièce jointe : nom]". */
+  attachment: (name: string) => string;
 }
 
-/** A plain-text transcript: one block per message, local time, author, text. */
+/** A plain-text transcript: one block per message, local time, author, text, then its file if any. */
 export function transcript(messages: readonly MessageView[], labels: TranscriptLabels, timeZone?: string): string {
   const time = (iso: string) =>
     new Date(iso).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) });
   const who = (m: MessageView) => (m.from === 'visitor' ? labels.you : m.from === 'agent' ? (m.author ?? labels.agent) : labels.system);
-  const lines = messages.map((m) => `[${time(m.at)}] ${who(m)} :\n${m.text}\n`);
+  const body = (m: MessageView) => [m.text, m.attachment && labels.attachment(m.attachment.name)].filter(Boolean).join('\n');
+  const lines = messages.map((m) => `[${time(m.at)}] ${who(m)} :\n${body(m)}\n`);
   return `${labels.title}\n\n${lines.join('\n')}`;
 }

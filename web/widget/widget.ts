@@ -4,12 +4,14 @@
  * form, conversation. Every message typed goes through the outbox (see outbox.ts).
  */
 import type { ChatErrorCode, ConversationView, MessageView, WidgetConfig } from '../../chat/protocol.ts';
+import { checkFile, fetchAttachment, uploadAttachment, uploadErrorText } from './attachments.ts';
 import { chatView } from './chat-view.ts';
 import { brandColors } from './color.ts';
 import type { Mount } from './contract.ts';
 import { h } from './dom.ts';
 import { offlineForm, preChatForm, sentView, type LeaveInput, type StartInput } from './forms.ts';
 import { safeHref } from './linkify.ts';
+import { createMedia } from './media.ts';
 import { newMessageId, Outbox, parseStored, type OutboxItem } from './outbox.ts';
 import { connectVisitor, fetchConfig, notify, request, type VisitorSocket } from './socket.ts';
 import { siteStorage } from './storage.ts';
@@ -72,6 +74,13 @@ export const mount: Mount = (o) => {
   }
   const showError = (code: ChatErrorCode | undefined) => flash((code && t.errors[code]) || t.errors.CHAT_ERR_UNAVAILABLE);
 
+  // Files are fetched with the token in memory: it stays after the end (the stored one does not).
+  const media = createMedia(
+    async (a) => (token ? fetchAttachment(o.origin, token, a) : { ok: false, status: 401 }),
+    (status) => flash(status === 401 ? t.errors.CHAT_ERR_UNAUTHORISED : t.fileFailed),
+  );
+  const maxBytes = () => config?.maxAttachmentBytes ?? 0;
+
   // --- state → screen ------------------------------------------------------------------------------
   const outbox = new Outbox({
     store: {
@@ -80,7 +89,8 @@ export const mount: Mount = (o) => {
     },
     async send(item) {
       if (!socket) return { kind: 'retry' };
-      const a = await request(socket, 'send', { id: item.id, text: item.text });
+      const file = item.attachment && { attachment: item.attachment.id };
+      const a = await request(socket, 'send', { id: item.id, text: item.text, ...file });
       if (a.ok) return { kind: 'ok', message: a.message };
       return RETRY.includes(a.error.code) ? { kind: 'retry' } : { kind: 'rejected', error: a.error };
     },
@@ -123,6 +133,7 @@ export const mount: Mount = (o) => {
     store.set('token', null);
     outbox.setConnected(false);
     [messages, conversation, failed, view, readSent] = [[], null, [], null, 0];
+    media.clear();
     if (socket) {
       socket.disconnect();
       socket.auth = { site: o.site };
@@ -140,7 +151,7 @@ export const mount: Mount = (o) => {
   }
 
   function showChat() {
-    view = chatView(chatActions, config?.maxText ?? 4000);
+    view = chatView(chatActions, { maxText: config?.maxText ?? 4000, maxAttachmentBytes: maxBytes(), media });
     show(view.el);
     render();
   }
@@ -181,6 +192,14 @@ export const mount: Mount = (o) => {
       outbox.push({ id: newMessageId(), text, at: new Date().toISOString() });
       render();
     },
+    async attach(file: File) {
+      const refused = checkFile(file, maxBytes());
+      if (refused || !token) return flash(refused ?? t.uploadFailed);
+      const r = await uploadAttachment(o.origin, token, file);
+      if (!r.ok) return flash(uploadErrorText(r.status, maxBytes()));
+      outbox.push({ id: newMessageId(), text: '', attachment: r.view, at: new Date().toISOString() });
+      render();
+    },
     keystroke: () => typing.keystroke(),
     async end() {
       if (!socket) return;
@@ -203,6 +222,7 @@ export const mount: Mount = (o) => {
         you: t.you,
         agent: t.agentFallback,
         system: t.system,
+        attachment: t.attachmentLine,
       }),
   };
 
@@ -290,6 +310,7 @@ export const mount: Mount = (o) => {
       store.set('open', '1');
       o.onToggle(true);
       void start();
+      media.resume();
       if (options.focus !== false) focusInside();
       render();
     },
@@ -298,6 +319,7 @@ export const mount: Mount = (o) => {
       panel.hidden = true;
       store.set('open', null);
       o.onToggle(false);
+      media.release();
       o.bubble.focus();
       render();
     },
