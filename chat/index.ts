@@ -38,6 +38,8 @@ export interface ChatDepsIn {
 
 export interface Chat {
   service: ChatService;
+  /** Puts waiting conversations back in their queues if Redis lost them (also every minute). */
+  reconcile(): Promise<number>;
   attachments: AttachmentStore;
   /**
    * Whose request this is, for the attachment routes: the visitor holding a conversation's token,
@@ -85,8 +87,16 @@ export function startChat(d: ChatDepsIn): Chat {
     log: d.log,
   });
   registerAgents(sockets.agents, { service, store, verify: d.verifyAgent, log: d.log });
+  const reconcile = () =>
+    service.reconcile().catch((err: Error) => {
+      d.log.warn({ err: err.message }, 'chat reconcile failed');
+      return 0;
+    });
+  void reconcile();
+  const timer = setInterval(reconcile, 60_000);
   return {
     service,
+    reconcile,
     attachments,
     async opener(auth) {
       const visitorOf = conversationOf(chat.tokenSecret, auth.bearer, d.now().getTime());
@@ -97,6 +107,9 @@ export function startChat(d: ChatDepsIn): Chat {
     },
     onRoutingEvent: (e) =>
       void service.onRoutingEvent(e).catch((err: Error) => d.log.warn({ err: err.message }, 'chat routing event failed')),
-    close: () => sockets.close(),
+    close: async () => {
+      clearInterval(timer);
+      await sockets.close();
+    },
   };
 }

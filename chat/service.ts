@@ -211,6 +211,26 @@ export class ChatService {
     };
   }
 
+  /**
+   * Makes the routing core agree with PostgreSQL: every waiting conversation has its place in its
+   * team's queue (enqueue is idempotent), so a Redis that lost its data loses no visitor.
+   */
+  async reconcile(): Promise<number> {
+    const waiting = await this.d.store.waiting();
+    for (const c of waiting) {
+      const tier = c.customerId ? (await this.d.records.get(c.customerId).catch(() => null))?.tier : undefined;
+      await this.d.routing.enqueue({
+        id: c.id,
+        channel: 'chat',
+        team: c.team,
+        priority: tier === 'premium' ? 'premium' : 'normal',
+        enqueuedAt: c.createdAt.getTime(),
+        meta: { conversationId: c.id },
+      });
+    }
+    return waiting.length;
+  }
+
   /** Routing news: offers to agents' pages here, queue positions to visitors here. */
   async onRoutingEvent(e: RoutingEvent): Promise<void> {
     const { d } = this;

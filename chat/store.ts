@@ -194,6 +194,12 @@ export class ChatStore {
     await this.db.query('update conversations set rating = $2 where id = $1', [id, rating]);
   }
 
+  /** Conversations waiting for an agent, oldest first. */
+  async waiting(limit = 10_000): Promise<Conversation[]> {
+    const { rows } = await this.db.query(`select * from conversations where status = 'waiting' order by created_at limit $1`, [limit]);
+    return rows.map(fromRow);
+  }
+
   async activeOf(agent: string): Promise<Conversation[]> {
     const { rows } = await this.db.query(`select * from conversations where agent = $1 and status = 'active' order by created_at`, [agent]);
     return rows.map(fromRow);

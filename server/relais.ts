@@ -69,6 +69,8 @@ export interface Relais {
   routing: RoutingCore;
   /** Present when the configuration has callbacks. */
   callbacks?: CallbackService;
+  /** Present when the configuration has a chat section. */
+  chat?: Chat;
   records: CustomerRecords;
   /** True while this process owns the Asterisk application and is connected to it. */
   readonly owner: boolean;
@@ -180,6 +182,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     ivr,
     routing,
     callbacks: callbacks?.service,
+    chat,
     records,
     get owner() {
       return lease.owned && conn.connected;

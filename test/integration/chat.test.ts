@@ -5,6 +5,7 @@
  * visitor reaches only their own conversation; bad payloads get errors and change nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { identitySignature } from '../../chat/signatures.ts';
 import { startFakeOsticket, type FakeOsticket } from '../../demo/fake-osticket.ts';
@@ -156,6 +157,31 @@ describe('a visitor and an agent', () => {
       agent: 'denis',
       contact: 'marie.dupont@example.fr',
     });
+  });
+});
+
+describe('Redis losing its data', () => {
+  it('loses no waiting visitor: the conversation goes back in its queue from PostgreSQL', async () => {
+    await t.relais.routing.setPresence('denis', 'paused', 'réunion');
+    const a = await agent(t, 'denis');
+    const v = await visitor(t);
+    const started = await v.ask('start', form);
+    expect(started.ok).toBe(true);
+    const id = started.ok ? started.conversation.id : '';
+    expect((await t.relais.routing.teamSnapshot('sales')).waiting).toBe(1);
+    // Redis comes back empty (no persistence): the routing core knows nothing any more.
+    const redis = new Redis(t.config.redis.url);
+    const keys = await redis.keys(`${t.config.redis.prefix}:*`);
+    await redis.del(...keys);
+    redis.disconnect();
+    expect((await t.relais.routing.teamSnapshot('sales')).waiting).toBe(0);
+    expect(await t.relais.chat!.reconcile()).toBe(1);
+    // Denis opens his chat page again and comes back: the visitor is offered to him.
+    await t.relais.routing.setChatReady('denis', true);
+    await t.relais.routing.setPresence('denis', 'available');
+    const offer = await a.next('offer', (o) => o.conversation.id === id);
+    expect((await a.ask('accept', { conversationId: id, offerId: offer.offerId })).ok).toBe(true);
+    expect(await v.next('conversation', (c) => c.status === 'active')).toMatchObject({ agent: { name: 'Denis Douc' } });
   });
 });
 

@@ -187,7 +187,7 @@ describe('statsByDay', () => {
 
 describe('migrate', () => {
   it('applies each migration once', async () => {
-    expect(firstMigration).toEqual([1, 2, 3, 4]);
+    expect(firstMigration).toEqual([1, 2, 3, 4, 5]);
     expect(await migrate(pool)).toEqual([]);
     const { rows } = await pool.query('select version, name from schema_migrations order by version');
     expect(rows).toEqual([
@@ -195,6 +195,7 @@ describe('migrate', () => {
       { version: 2, name: 'callbacks' },
       { version: 3, name: 'customers' },
       { version: 4, name: 'chat' },
+      { version: 5, name: 'chat_attachments' },
     ]);
   });
 

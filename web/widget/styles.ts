@@ -4,6 +4,10 @@
  * `--rc-on-brand`), so the config can change them without touching this text.
  */
 
+// The host element takes the page's !important rules (they beat :host), and inherited ones
+// (text-transform, letter-spacing...) would flow in: the bubble and the panel, the roots of what
+// we draw, start again from \`all:initial\`.
+
 // The focus mark is two rings, white then black, so it shows on any background (brand, page,
 // white). Written out in both texts: an interpolated template would keep the panel's CSS in the
 // loader (esbuild cannot drop it as unused).
@@ -12,7 +16,7 @@
 export const bubbleCss = `
 :host{all:initial}
 *{box-sizing:border-box}
-.bubble{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:60px;height:60px;border:0;border-radius:50%;
+.bubble{all:initial;box-sizing:border-box;position:fixed;right:20px;bottom:20px;z-index:2147483000;width:60px;height:60px;border:0;border-radius:50%;
 background:var(--rc-brand,#1f4e99);color:var(--rc-on-brand,#fff);cursor:pointer;display:grid;place-items:center;
 box-shadow:0 4px 14px rgba(0,0,0,.3);font:600 14px/1 system-ui,sans-serif;padding:0}
 .bubble:focus-visible{outline:2px solid #fff;outline-offset:0;box-shadow:0 0 0 4px #111}
@@ -25,7 +29,7 @@ background:#b00020;color:#fff;font:700 12px/22px system-ui,sans-serif;text-align
 
 /** The open panel (in widget.js). */
 export const panelCss = `
-.panel{position:fixed;right:20px;bottom:92px;z-index:2147483001;width:370px;height:min(600px,calc(100vh - 112px));
+.panel{all:initial;box-sizing:border-box;position:fixed;right:20px;bottom:92px;z-index:2147483001;width:370px;height:min(600px,calc(100vh - 112px));
 display:flex;flex-direction:column;background:#fff;color:#1a1a1a;border-radius:12px;overflow:hidden;
 box-shadow:0 8px 30px rgba(0,0,0,.3);font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 [hidden]{display:none!important}
