@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
 import { agentEvents } from './protocol.ts';
 import type { ChatService } from './service.ts';
-import { ChatRefusal, connectionRefused, joinConversation, on } from './sockets.ts';
+import { ChatRefusal } from './refusal.ts';
+import { connectionRefused, joinConversation, on } from './sockets.ts';
 import type { ChatStore } from './store.ts';
 
 export interface AgentDeps {

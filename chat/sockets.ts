@@ -14,8 +14,6 @@ import { AGENT_NAMESPACE, VISITOR_NAMESPACE, type Ack, type ChatError, type Chat
 import { ChatRefusal } from './refusal.ts';
 import type { ChatEmitter } from './service.ts';
 
-export { ChatRefusal } from './refusal.ts';
-
 /** A refused connection, with its code where Socket.IO clients read it (`connect_error`'s `data`). */
 export function connectionRefused(code: ChatErrorCode, message: string): Error {
   return Object.assign(new Error(`${code}: ${message}`), { data: { code, message } });

@@ -11,7 +11,8 @@ import type { Config } from '../config/load.ts';
 import { visitorEvents, type LeaveMessageOutcome } from './protocol.ts';
 import type { ChatService } from './service.ts';
 import { conversationOf, conversationToken, identityVerifies } from './signatures.ts';
-import { ChatRefusal, connectionRefused, joinConversation, on, withinRate } from './sockets.ts';
+import { ChatRefusal } from './refusal.ts';
+import { connectionRefused, joinConversation, on, withinRate } from './sockets.ts';
 import type { ChatStore } from './store.ts';
 
 type ChatConfig = NonNullable<Config['chat']>;

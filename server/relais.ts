@@ -5,7 +5,6 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.ts';
@@ -15,7 +14,6 @@ import { ariActions } from '../asterisk/ari-actions.ts';
 import { instanceFor, writeInstance, type Instance } from '../asterisk/instance.ts';
 import { renderPrompts, type RenderedPrompt } from '../asterisk/prompts.ts';
 import { ariAnswers, ariEndpointOf, AsteriskSupervisor } from '../asterisk/supervisor.ts';
-import { TRUNK_ENDPOINT } from '../asterisk/endpoints.ts';
 import type { PromptId } from '../ivr/call-flow.ts';
 import { CallStore } from '../ivr/call-store.ts';
 import { IvrApp } from '../ivr/ivr-app.ts';
@@ -30,24 +28,16 @@ import { RoutingJournal } from '../routing/journal.ts';
 import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
 import { registerErrorHandler } from './api-errors.ts';
-import { requireToken, tokenMatcher } from './auth.ts';
+import { requireToken } from './auth.ts';
 import { registerHealth } from './health.ts';
 import { registerRoutingRoutes } from './routes/routing.ts';
 import { registerStatsRoutes } from './routes/stats.ts';
 import { registerCallbackRoutes, registerPublicCallbackRoutes } from './routes/callbacks.ts';
-import { CallbackScheduler } from '../callback/scheduler.ts';
-import { CallbackService } from '../callback/service.ts';
-import { CallbackStore } from '../callback/store.ts';
-import { digitsToSay, isMobile } from '../callback/numbers.ts';
-import { confirmationText, twilioSms } from '../callback/sms.ts';
-import type { CallbackEdge } from '../ivr/ivr-app.ts';
-import { CustomerRecords } from '../customers/index.ts';
-import { osticketClient } from '../customers/osticket.ts';
-import { prestashopClient } from '../customers/prestashop.ts';
+import type { CallbackService } from '../callback/service.ts';
+import type { CustomerRecords } from '../customers/index.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
-import { registerChatRoutes } from './routes/chat.ts';
-import { startChat, type Chat } from '../chat/index.ts';
-import { buildWidget } from '../web/build.ts';
+import { startCallbacks, startChatRoom, startRecords } from './rooms.ts';
+import type { Chat } from '../chat/index.ts';
 
 export interface RelaisOptions {
   log: Logger;
@@ -223,169 +213,4 @@ function queueSettings(config: Config): Record<string, QueueSettings> {
       { name: t.name, offerSeconds: t.ringSeconds, announceEverySeconds: t.announceEverySeconds, maxWaitSeconds: t.maxWaitSeconds },
     ]),
   );
-}
-
-/**
- * Callbacks: PostgreSQL records, BullMQ timing, the optional SMS, and the IVR's edge. Redis is
- * made to agree with PostgreSQL at start and every minute (callback/service.ts reconcile).
- */
-function startCallbacks(
-  config: Config,
-  d: {
-    db: pg.Pool;
-    routing: RoutingCore;
-    hours: Parameters<typeof isOpen>[0];
-    priorityOf: (n: string) => Promise<Priority>;
-    records: CustomerRecords;
-    now: () => Date;
-    log: Logger;
-  },
-): { service: CallbackService; edge: CallbackEdge; stop: () => Promise<void> } {
-  const c = config.callbacks!;
-  const home = config.company.country;
-  const scheduler = new CallbackScheduler(config.redis.url, `${config.redis.prefix}:bull`, d.log);
-  const sms = c.sms && twilioSms(c.sms);
-  const service = new CallbackService({
-    store: new CallbackStore(d.db),
-    scheduler,
-    routing: d.routing,
-    settings: {
-      attempts: c.attempts,
-      retryAfterSeconds: c.retryAfterSeconds,
-      policy: { defaultCountry: home, countries: c.countries },
-      hours: d.hours,
-    },
-    priorityOf: d.priorityOf,
-    records: d.records,
-    now: () => d.now().getTime(),
-    log: d.log,
-    confirm: sms
-      ? async (cb) => {
-          if (!isMobile(cb.number)) return;
-          const { sid } = await sms.send(
-            cb.number,
-            confirmationText(config.company.name, new Date(cb.dueAt), config.company.timezone, d.now()),
-          );
-          d.log.info({ callback: cb.id, sid }, 'confirmation SMS sent');
-        }
-      : undefined,
-  });
-  scheduler.start((id) => service.due(id));
-  const reconcile = () => service.reconcile().catch((err) => d.log.warn({ err: (err as Error).message }, 'callback reconcile failed'));
-  void reconcile();
-  const timer = setInterval(reconcile, 60_000);
-  return {
-    service,
-    edge: {
-      service,
-      digitsToSay: (e164) => digitsToSay(e164, home),
-      callerId: c.callerId,
-      dial: (number) => `PJSIP/${TRUNK_ENDPOINT}/${c.dial.replace('{number}', number)}`,
-      ringSeconds: c.ringSeconds,
-    },
-    stop: async () => {
-      clearInterval(timer);
-      await scheduler.close();
-    },
-  };
-}
-
-/** How often the retention periods are applied (cheap when nothing is due). */
-const PURGE_EVERY_MS = 3_600_000;
-
-/**
- * Customer records, with the shop and the helpdesk when configured, and the hourly purge that
- * applies the retention periods.
- */
-function startRecords(
-  config: Config,
-  d: { db: pg.Pool; redis: Redis; now: () => Date; log: Logger },
-): { records: CustomerRecords; purge: NodeJS.Timeout } {
-  const c = config.customers;
-  const records = new CustomerRecords({
-    db: d.db,
-    redis: d.redis,
-    prefix: config.redis.prefix,
-    home: config.company.country,
-    shop:
-      c.prestashop &&
-      prestashopClient({
-        url: c.prestashop.url,
-        key: c.prestashop.key,
-        timeoutMs: 10_000,
-        home: config.company.country,
-        timezone: config.company.timezone,
-      }),
-    helpdesk:
-      c.osticket &&
-      osticketClient({
-        url: c.osticket.url,
-        apiKey: c.osticket.apiKey,
-        timeoutMs: 5_000,
-        database: { url: c.osticket.database.url, tablePrefix: c.osticket.database.tablePrefix },
-        timezone: c.osticket.database.timezone,
-      }),
-    premiumShopGroups: c.premiumShopGroups,
-    lookupTimeoutMs: c.lookupTimeoutMs,
-    cacheSeconds: c.cacheSeconds,
-    retention: c.retention,
-    ticketTopicId: c.osticket?.topicId,
-    log: d.log,
-  });
-  const purge = () =>
-    records
-      .purge(d.now())
-      .then((r) => (r.interactions || r.customers) && d.log.info(r, 'retention applied'))
-      .catch((err) => d.log.warn({ err: (err as Error).message }, 'retention purge failed'));
-  void purge();
-  return { records, purge: setInterval(purge, PURGE_EVERY_MS) };
-}
-
-/**
- * The website chat: the widget built for this instance, its public routes, and the sockets. Staff
- * pages authenticate with the administration token until the console brings staff logins.
- */
-async function startChatRoom(
-  config: Config,
-  d: {
-    http: FastifyInstance;
-    redis: Redis;
-    db: pg.Pool;
-    routing: RoutingCore;
-    records: CustomerRecords;
-    hours: Parameters<typeof isOpen>[0];
-    now: () => Date;
-    log: Logger;
-    callbacks?: CallbackService;
-    instance: Instance;
-  },
-): Promise<Chat> {
-  const widgetDir = join(d.instance.hostDirs.root, 'widget');
-  await buildWidget(widgetDir);
-  const isOpenNow = () => isOpen(d.hours, d.now());
-  const staffToken = tokenMatcher(config.server.apiToken);
-  const { port } = config.server;
-  const chat = startChat({
-    config,
-    http: d.http.server,
-    redis: d.redis,
-    db: d.db,
-    routing: d.routing,
-    records: d.records,
-    isOpen: isOpenNow,
-    verifyAgent: (agent, token): agent is string => typeof agent === 'string' && Object.hasOwn(config.staff, agent) && staffToken(token),
-    requestCallback: d.callbacks && ((req) => d.callbacks!.request(req)),
-    ownOrigins: [`http://${config.server.host}:${port}`, `http://localhost:${port}`, `http://127.0.0.1:${port}`],
-    now: d.now,
-    log: d.log.child({ room: 'chat' }),
-  });
-  registerChatRoutes(d.http, {
-    config,
-    widgetDir,
-    isOpen: isOpenNow,
-    online: (team) => chat.service.canAnswer(team),
-    chat,
-    isOpenConversation: async (id) => (await chat.service.conversation(id))?.status !== 'ended',
-  });
-  return chat;
 }
