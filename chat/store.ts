@@ -139,11 +139,13 @@ export class ChatStore {
       if (!inserted.rows[0]) {
         // The same id arrived twice at once: the other one won, this one changes nothing.
         await client.query('rollback');
-        const won = await this.db.query(`${MESSAGES} where m.conversation_id = $1 and m.id = $2`, [conversationId, m.id]);
+        const won = await client.query(`${MESSAGES} where m.conversation_id = $1 and m.id = $2`, [conversationId, m.id]);
         return { message: messageOf(won.rows[0]), duplicate: true };
       }
       await client.query('commit');
-      const stored = await this.db.query(`${MESSAGES} where m.conversation_id = $1 and m.id = $2`, [conversationId, m.id]);
+      // On the connection already held: asking the pool for another while holding one deadlocks
+      // once every connection is held by an append (found by bench/chat-load.ts).
+      const stored = await client.query(`${MESSAGES} where m.conversation_id = $1 and m.id = $2`, [conversationId, m.id]);
       return { message: messageOf(stored.rows[0]), duplicate: false };
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
