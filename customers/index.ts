@@ -8,7 +8,6 @@ import type { Redis } from 'ioredis';
 import type { CountryCode } from 'libphonenumber-js';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Priority } from '../routing/model.ts';
 import { CustomerDirectory } from './directory.ts';
 import { InteractionLog } from './interactions.ts';
 import type { Helpdesk, HelpdeskTicket, NewTicket } from './osticket.ts';
@@ -88,8 +87,11 @@ export class CustomerRecords {
     return this.directory.learn(customerId, identity, source);
   }
 
-  /** Premium customers go first in every queue. */
-  async priorityOf(callerId: string): Promise<Priority> {
+  /**
+   * Premium customers go first in every queue. The values are the routing core's priorities,
+   * spelt here so that records depend on nothing of routing's (routing → records).
+   */
+  async priorityOf(callerId: string): Promise<'premium' | 'normal'> {
     return (await this.identifyCaller(callerId))?.tier === 'premium' ? 'premium' : 'normal';
   }
 

@@ -6,7 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { Channel } from '../routing/model.ts';
+
+/** The channels an interaction comes from (the routing core's channels, spelt here: records depend on no room). */
+export const interactionChannels = ['call', 'chat', 'video', 'callback'] as const;
+export type Channel = (typeof interactionChannels)[number];
 
 export interface InteractionStart {
   id: string;

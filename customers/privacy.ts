@@ -127,10 +127,10 @@ async function anonymise(db: pg.PoolClient, ids: string[], phones: string[], ema
   const chats = `select id from conversations where customer_id = any($1) or lower(visitor_email) = any($2)`;
   await db.query(`update chat_messages set body = '', author = null where conversation_id in (${chats})`, [ids, emails]);
   await db.query(`delete from chat_attachments where conversation_id in (${chats})`, [ids, emails]);
-  await db.query(`update conversations set visitor_name = null, visitor_email = null, page = null, customer_id = null where id in (${chats})`, [
-    ids,
-    emails,
-  ]);
+  await db.query(
+    `update conversations set visitor_name = null, visitor_email = null, page = null, customer_id = null where id in (${chats})`,
+    [ids, emails],
+  );
   await db.query(
     `update customers set name = null, company = null, tier = 'basic', erased_at = now(), updated_at = now() where id = any($1)`,
     [ids],
