@@ -4,7 +4,17 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelais, type TestRelais } from '../support/relais.ts';
-import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, releasePeers, waitFor } from '../support/calls.ts';
+import {
+  caller,
+  expectHeard,
+  expectNothingLeft,
+  invitesTo,
+  promptMs,
+  staffPhone,
+  releasePeers,
+  waitFor,
+  expectCompleted,
+} from '../support/calls.ts';
 import { speechWav } from '../support/rtp-capture.ts';
 import { heardPrompt } from '../support/audio.ts';
 
@@ -46,7 +56,7 @@ describe('a caller who presses 2 during the menu', () => {
   it('ends the agent leg when the caller hangs up', async () => {
     const agent = await staffPhone(t, 'eleonore', 500, [{ waitBye: true }]);
     const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 1000 }, { dtmf: '2' }, { pause: 3000 }, { hangup: true }]);
-    expect((await c.done).code).toBe(0);
+    expectCompleted(await c.done);
     const phoneResult = await Promise.race([
       agent.done,
       waitFor('agent leg ended', () => agent.messages().some((m) => m.startsWith('<BYE'))).then(() => null),
@@ -59,7 +69,7 @@ describe('a caller who presses 2 during the menu', () => {
 describe('what the caller hears', () => {
   it('is the whole greeting, then the whole menu', async () => {
     const c = await caller(t, [{ pause: promptMs(t, 'greeting') + promptMs(t, 'menu') + 800 }, { hangup: true }]);
-    expect((await c.done).code).toBe(0);
+    expectCompleted(await c.done);
     expectHeard(c, 'greeting', t);
     expectHeard(c, 'menu', t);
     await expectNothingLeft(t);

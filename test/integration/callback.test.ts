@@ -5,7 +5,17 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { API_TOKEN, freeUdpBlock, OPEN_TIME, startTestRelais, type TestRelais } from '../support/relais.ts';
-import { caller, customer, expectHeard, expectNothingLeft, promptMs, releasePeers, staffPhone, waitFor } from '../support/calls.ts';
+import {
+  caller,
+  customer,
+  expectHeard,
+  expectNothingLeft,
+  promptMs,
+  releasePeers,
+  staffPhone,
+  waitFor,
+  expectCompleted,
+} from '../support/calls.ts';
 import type { Callback } from '../../callback/store.ts';
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio.ts';
 import { startFakeOsticket, type FakeOsticket } from '../../demo/fake-osticket.ts';
@@ -80,7 +90,7 @@ describe('a caller waiting presses 1', { timeout: 180_000 }, () => {
       { from: '0622222222' },
     );
     // The second caller's call ends with the confirmation; the callback keeps their place.
-    expect((await second.done).code).toBe(0);
+    expectCompleted(await second.done);
     expectHeard(second, 'callback-confirm', t);
     const booked = await callbackFor('+33622222222');
     expect(booked).toMatchObject({ team: 'after-sales', source: 'phone-queue', status: 'queued' });
@@ -88,8 +98,8 @@ describe('a caller waiting presses 1', { timeout: 180_000 }, () => {
 
     const called = await customer(customerPort, { answerAfterMs: 500 });
     await t.relais.routing.setPresence('eleonore', 'available');
-    expect((await first.done).code).toBe(0);
-    expect((await called.done).code).toBe(0);
+    expectCompleted(await first.done);
+    expectCompleted(await called.done);
 
     const toAgent = eleonore.received('INVITE');
     expect(toAgent.map((i) => i.from)).toEqual(['0611111111', '+33622222222']);
@@ -122,7 +132,7 @@ describe('a customer who does not answer', { timeout: 180_000 }, () => {
     });
     await waitFor('callback failed', async () => (await callbackFor('+33633333333'))?.status === 'failed', 90_000);
     expect(await callbackFor('+33633333333')).toMatchObject({ attempts: 2, lastOutcome: 'no-answer', source: 'web', name: 'Chloé Client' });
-    expect((await called.done).code).toBe(0);
+    expectCompleted(await called.done);
     const invites = called.received('INVITE');
     expect(invites).toHaveLength(2);
     expect(invites[1]!.at - invites[0]!.at).toBeGreaterThanOrEqual(5000);
@@ -171,7 +181,7 @@ describe('out of hours', { timeout: 180_000 }, () => {
       { dtmf: '0644444444#' },
       { waitBye: true },
     ]);
-    expect((await c.done).code).toBe(0);
+    expectCompleted(await c.done);
     expectHeard(c, 'callback-confirm-opening', t);
     const booked = await callbackFor('+33644444444');
     expect(booked).toMatchObject({ team: t.config.menu.defaultTeam, source: 'phone-closed', status: 'scheduled' });
@@ -180,7 +190,7 @@ describe('out of hours', { timeout: 180_000 }, () => {
     expect(twilio.messages.find((m) => m.to === '+33644444444')!.body).toBe('ISeedOr vous rappelle vers 9h00.');
 
     const called = await customer(customerPort, { answerAfterMs: 300 });
-    expect((await called.done).code).toBe(0);
+    expectCompleted(await called.done);
     // Not before the opening, by Relais' clock.
     const placedAt = t.now().getTime() - (Date.now() - called.received('INVITE')[0]!.at);
     expect(placedAt).toBeGreaterThanOrEqual(Date.parse('2026-11-24T09:00:00+01:00'));

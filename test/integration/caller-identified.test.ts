@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakePrestashop, type FakePrestashop } from '../../demo/fake-prestashop.ts';
-import { caller, expectNothingLeft, promptMs, releasePeers, staffPhone, waitFor } from '../support/calls.ts';
+import { caller, expectNothingLeft, promptMs, releasePeers, staffPhone, waitFor, expectCompleted } from '../support/calls.ts';
 import { API_TOKEN, startTestRelais, type TestRelais } from '../support/relais.ts';
 
 let t: TestRelais;
@@ -45,7 +45,7 @@ describe('a caller known to the shop', () => {
     const agent = await staffPhone(t, 'eleonore', 500, [{ pause: 1500 }, { hangup: true }]);
     // Marie Dupont's shop address says "06 12 34 56 78".
     const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 1000 }, { dtmf: '2' }, { waitBye: true }], { from: '0612345678' });
-    expect((await c.done).code).toBe(0);
+    expectCompleted(await c.done);
 
     const invite = agent.received('INVITE')[0];
     expect(invite).toMatchObject({ name: 'Marie Dupont (premium)', from: '0612345678' });
@@ -87,8 +87,8 @@ describe('a caller known to the shop', () => {
     await waitFor('gary took a call', () => gary.received('INVITE').length > 0);
     // Sophie Bernard is premium: she is offered first though Julien called before her.
     expect(gary.received('INVITE')[0]!.name).toBe('Sophie Bernard (premium)');
-    expect((await sophieCalls.done).code).toBe(0);
-    expect((await julienCalls.done).code).toBe(0);
+    expectCompleted(await sophieCalls.done);
+    expectCompleted(await julienCalls.done);
     await expectNothingLeft(t);
   });
 });
@@ -97,14 +97,14 @@ describe('a slow shop', () => {
   it('does not delay the call: the greeting starts as soon as with a quick shop', async () => {
     const quickStart = Date.now();
     const quick = await caller(t, [{ pause: 1500 }, { hangup: true }], { from: '0611223301' });
-    expect((await quick.done).code).toBe(0);
+    expectCompleted(await quick.done);
     const quickMs = greetingStartedAfter(quick, quickStart);
 
     shop.setLatency(5000);
     try {
       const slowStart = Date.now();
       const slow = await caller(t, [{ pause: 1500 }, { hangup: true }], { from: '0611223302' });
-      expect((await slow.done).code).toBe(0);
+      expectCompleted(await slow.done);
       const slowMs = greetingStartedAfter(slow, slowStart);
       console.log(`greeting started ${quickMs.toFixed(0)} ms after dialling with a quick shop, ${slowMs.toFixed(0)} ms with a 5 s shop`);
       expect(slowMs).toBeLessThan(quickMs + 300);

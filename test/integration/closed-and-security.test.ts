@@ -1,7 +1,17 @@
 /** Closed hours and holidays; calls that must never reach staff phones or the outside world. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpBlock, OPEN_TIME, startTestRelais, type TestRelais } from '../support/relais.ts';
-import { caller, expectHeard, expectNothingLeft, invitesTo, promptMs, staffPhone, releasePeers, waitFor } from '../support/calls.ts';
+import {
+  caller,
+  expectHeard,
+  expectNothingLeft,
+  invitesTo,
+  promptMs,
+  staffPhone,
+  releasePeers,
+  waitFor,
+  expectCompleted,
+} from '../support/calls.ts';
 import { callRefused } from '../support/sipp.ts';
 
 let t: TestRelais;
@@ -38,7 +48,7 @@ describe('outside opening hours', () => {
   it('a weekday at 18:59 is still open: the greeting plays', async () => {
     t.setNow(new Date('2026-11-24T18:59:00+01:00'));
     const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 300 }, { hangup: true }]);
-    expect((await c.done).code).toBe(0);
+    expectCompleted(await c.done);
     expectHeard(c, 'greeting', t);
     await expectNothingLeft(t);
   });
@@ -50,7 +60,7 @@ describe('toll fraud and intrusions', () => {
       const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 500 }, { hangup: true }], { dialled });
       await waitFor('the call is up', async () => (await t.ari.listChannels()).length > 0);
       const during = await t.ari.listChannels();
-      expect((await c.done).code).toBe(0);
+      expectCompleted(await c.done);
       expectHeard(c, 'greeting', t);
       expect(during.map((ch) => ch.name)).toEqual([expect.stringMatching(/^PJSIP\/trunk-/)]);
       await expectNothingLeft(t);
@@ -61,7 +71,7 @@ describe('toll fraud and intrusions', () => {
     const gary = await staffPhone(t, 'gary', 0);
     const extension = t.config.staff.gary!.extension;
     const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 500 }, { hangup: true }], { dialled: extension });
-    expect((await c.done).code).toBe(0);
+    expectCompleted(await c.done);
     expectHeard(c, 'greeting', t);
     expect(invitesTo(gary)).toBe(0);
     await expectNothingLeft(t);

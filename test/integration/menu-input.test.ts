@@ -11,6 +11,7 @@ import {
   timesHeard,
   releasePeers,
   waitFor,
+  expectCompleted,
 } from '../support/calls.ts';
 
 let t: TestRelais;
@@ -62,7 +63,7 @@ describe('unknown digit or silence in the menu', () => {
       { pause: promptMs(t, 'invalid') + 800 },
       { hangup: true },
     ]);
-    expect((await c.done).code).toBe(0);
+    expectCompleted(await c.done);
     expect(timesHeard(c, t, 'invalid')).toBe(2);
     await expectNothingLeft(t);
   });
@@ -90,7 +91,7 @@ describe('a caller hanging up', () => {
   for (const [when, at] of cases) {
     it(`${when} leaves no channel, bridge or session`, async () => {
       const c = await caller(t, [{ pause: await at() }, { hangup: true }]);
-      expect((await c.done).code).toBe(0);
+      expectCompleted(await c.done);
       await expectNothingLeft(t);
     });
   }
@@ -98,7 +99,7 @@ describe('a caller hanging up', () => {
   it('while the team rings: the ringing phone is cancelled', async () => {
     const hector = await staffPhone(t, 'hector', null);
     const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 800 }, { dtmf: '3' }, { pause: 2500 }, { hangup: true }]);
-    expect((await c.done).code).toBe(0);
+    expectCompleted(await c.done);
     await waitFor("hector's phone stopped ringing", () => hector.messages().some((m) => m.startsWith('<CANCEL')));
     await expectNothingLeft(t);
   });

@@ -4,7 +4,17 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpBlock, startTestRelais, type TestRelais } from '../support/relais.ts';
-import { caller, expectHeard, expectNothingLeft, promptMs, staffPhone, releasePeers, waitFor, type Caller } from '../support/calls.ts';
+import {
+  caller,
+  expectHeard,
+  expectNothingLeft,
+  promptMs,
+  staffPhone,
+  releasePeers,
+  waitFor,
+  type Caller,
+  expectCompleted,
+} from '../support/calls.ts';
 import { callIn } from '../support/sipp.ts';
 
 const PREMIUM = '0699999999';
@@ -80,12 +90,12 @@ describe('callers waiting for after-sales', { timeout: 180_000 }, () => {
     await waitFor('first in the queue', async () => (await t.relais.routing.teamSnapshot('after-sales')).waiting === 1, 20_000);
     const staying = await afterSalesCaller('0677777777');
     await waitFor('second in the queue', async () => (await t.relais.routing.teamSnapshot('after-sales')).waiting === 2, 20_000);
-    expect((await leaving.done).code).toBe(0);
+    expectCompleted(await leaving.done);
     await waitFor('the first caller left the queue', async () => (await t.relais.routing.teamSnapshot('after-sales')).waiting === 1);
     const [waiting] = (await t.ari.listChannels()).filter((ch) => ch.name.startsWith('PJSIP/trunk-'));
     expect(await t.relais.routing.position(waiting!.id)).toMatchObject({ position: 1 });
     await t.ari.hangup(waiting!.id);
-    expect((await staying.done).code).toBe(0);
+    expectCompleted(await staying.done);
     await expectNothingLeft(t);
   });
 });
@@ -95,7 +105,7 @@ describe('an agent who does not answer', { timeout: 120_000 }, () => {
     const gary = await staffPhone(t, 'gary', null);
     const hector = await staffPhone(t, 'hector', 300, [{ pause: 500 }, { hangup: true }]);
     const first = await caller(t, [{ pause: inQueue() }, { dtmf: '3' }, { waitBye: true }], { from: '0612121212' });
-    expect((await first.done).code).toBe(0);
+    expectCompleted(await first.done);
     // Gary, idle the longest, rang first; missed, the call went to Hector.
     const [toGary] = gary.received('INVITE');
     const [toHector] = hector.received('INVITE');
@@ -109,7 +119,7 @@ describe('an agent who does not answer', { timeout: 120_000 }, () => {
     expect(gary.received('INVITE')).toHaveLength(3);
     const [waiting] = (await t.ari.listChannels()).filter((ch) => ch.name.startsWith('PJSIP/trunk-'));
     await t.ari.hangup(waiting!.id);
-    expect((await second.done).code).toBe(0);
+    expectCompleted(await second.done);
     await expectNothingLeft(t);
   });
 });

@@ -18,6 +18,7 @@ import {
   staffPhone,
   releasePeers,
   waitFor,
+  expectCompleted,
 } from '../support/calls.ts';
 
 let t: TestRelais;
@@ -98,7 +99,7 @@ describe('Relais restarted during a call', () => {
     await waitFor('the callers adopted', () => t.relais.ivr.activeCalls === 3);
     expect((await t.relais.routing.teamSnapshot('after-sales')).waiting).toBe(3);
     await t.relais.routing.setPresence('eleonore', 'available');
-    for (const c of callers) expect((await c.done).code).toBe(0);
+    for (const c of callers) expectCompleted(await c.done);
     expect(eleonore.received('INVITE').map((i) => i.from)).toEqual(froms);
     await expectNothingLeft(t);
   });
@@ -124,13 +125,13 @@ describe('two Relais processes on one Asterisk', () => {
       const c1 = await caller(t, [{ pause: 1500 }, { hangup: true }]);
       await waitFor('the owner has the call', () => t.relais.ivr.activeCalls === 1);
       expect(second.ivr.activeCalls).toBe(0);
-      expect((await c1.done).code).toBe(0);
+      expectCompleted(await c1.done);
 
       await t.restart(async () => {
         await waitFor('the standby took over', () => second.owner, 5_000);
         const c2 = await caller(t, [{ pause: promptMs(t, 'greeting') + 300 }, { hangup: true }]);
         await waitFor('the new owner has the call', () => second.ivr.activeCalls === 1);
-        expect((await c2.done).code).toBe(0);
+        expectCompleted(await c2.done);
         expectHeard(c2, 'greeting', t);
       });
       expect(t.relais.owner).toBe(false);
@@ -186,7 +187,7 @@ describe('a callback waiting for its turn', () => {
 
     const called = await customer(customerPort, { answerAfterMs: 300, steps: [{ pause: 1000 }, { hangup: true }] });
     const denis = await staffPhone(t, 'denis', 300);
-    expect((await called.done).code).toBe(0);
+    expectCompleted(await called.done);
     expect(denis.received('INVITE').map((i) => i.from)).toEqual(['+33677777777']);
     const [cb] = await t.relais.callbacks!.list({ limit: 5 });
     expect(cb).toMatchObject({ number: '+33677777777', status: 'done', attempts: 1 });
@@ -210,7 +211,7 @@ describe('Asterisk crashing', () => {
     await waitFor('Asterisk running again, ARI reconnected', async () => (await health()).status === 200, 30_000);
     expect(t.relais.supervisor.runningPid()).not.toBe(pid);
     const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 300 }, { hangup: true }]);
-    expect((await c.done).code).toBe(0);
+    expectCompleted(await c.done);
     expectHeard(c, 'greeting', t);
     await expectNothingLeft(t);
   });

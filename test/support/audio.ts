@@ -147,44 +147,95 @@ export function findPrompt(recording: Wav, prompt: Wav): PromptMatch {
 }
 
 /**
- * Whether the caller heard `promptWav` in `recordingWav`. `heard` means the prompt was found
- * (peak ≥ HEARD_PEAK); `coverage` is the share of the prompt's sound, in 100 ms blocks from the
- * found offset, that the recording really holds: assert it near 1 to prove a prompt was not cut.
+ * Silence a stream may gain inside a prompt and still count as the whole prompt: when Asterisk is
+ * starved of CPU for a moment it sends the late frames with a jump in their RTP timestamps (at
+ * least 80 ms, its MAX_TIMESTAMP_SKEW), so the rest of the prompt arrives intact but later. A
+ * phone's jitter buffer plays that as a short pause; nothing of the prompt is lost.
+ */
+const MAX_GAP_MS = 2000;
+/** How much of the prompt, beside a block that is not where expected, locates the rest again. */
+const RELOCATE_MS = 400;
+
+/**
+ * Whether the caller heard `promptWav` in `recordingWav`. `coverage` is the share of the prompt's
+ * audible 100 ms blocks that the recording holds in order: from the block that matches where the
+ * whole prompt matches best, each next block where the previous one ended or later by a gap (see
+ * MAX_GAP_MS), each earlier block where the following one began or earlier by a gap; assert it
+ * near 1 to prove a prompt was not cut. `heard`: the prompt is there (peak ≥ HEARD_PEAK, or most
+ * of it in order). `offsetMs`: where the prompt's first sample falls, gaps included.
  */
 export function heardPrompt(recordingWav: Buffer, promptWav: Buffer): { heard: boolean; peak: number; offsetMs: number; coverage: number } {
   const recording = parseWav(recordingWav);
   const prompt = parseWav(promptWav);
   const { peak, offsetMs } = findPrompt(recording, prompt);
-  const heard = peak >= HEARD_PEAK;
-  const coverage = heard
-    ? blockCoverage(recording.samples, prompt.samples, Math.round((offsetMs * prompt.sampleRate) / 1000), prompt.sampleRate / 10)
-    : 0;
-  return { heard, peak, offsetMs, coverage };
+  const rate = prompt.sampleRate;
+  const { coverage, startLag } = coverageInOrder(recording.samples, prompt.samples, Math.round((offsetMs * rate) / 1000), rate);
+  return { heard: peak >= HEARD_PEAK || coverage >= 0.9, peak, offsetMs: (startLag / rate) * 1000, coverage };
 }
 
-/** Share of the prompt's audible blocks that correlate (≥ 0.5) with the recording at `lag`. */
-function blockCoverage(r: Float32Array, p: Float32Array, lag: number, block: number): number {
+/** Share of the prompt's audible blocks found in the recording in order (see `heardPrompt`), and the first one's lag. */
+function coverageInOrder(r: Float32Array, p: Float32Array, wholeLag: number, rate: number): { coverage: number; startLag: number } {
+  const block = rate / 10;
   const levels: number[] = [];
   for (let at = 0; at < p.length; at += block) levels.push(rmsDbfs(p.subarray(at, at + block)));
   const audible = Math.max(-60, Math.max(...levels) - 30);
-  let total = 0;
-  let matched = 0;
-  levels.forEach((level, b) => {
-    if (level <= audible) return;
-    total++;
-    let rp = 0;
-    let rr = 0;
-    let pp = 0;
-    for (let i = b * block; i < Math.min(p.length, (b + 1) * block); i++) {
-      const j = lag + i;
-      const rs = j >= 0 && j < r.length ? r[j]! : 0;
-      rp += rs * p[i]!;
-      rr += rs * rs;
-      pp += p[i]! * p[i]!;
+  const blocks = levels.flatMap((level, b) => (level > audible ? [b] : []));
+  const matchesAt = (b: number, lag: number) => correlationAt(r, p, b * block, Math.min(p.length, (b + 1) * block), lag) >= 0.5;
+  const anchor = blocks.findIndex((b) => matchesAt(b, wholeLag));
+  if (anchor < 0) return { coverage: 0, startLag: wholeLag };
+  let matched = 1;
+  let startLag = wholeLag;
+  for (const direction of [1, -1] as const) {
+    let lag = wholeLag;
+    for (let i = anchor + direction; i >= 0 && i < blocks.length; i += direction) {
+      const b = blocks[i]!;
+      if (!matchesAt(b, lag)) {
+        const moved = relocate(r, p, b * block, lag, rate, direction);
+        if (moved === null || !matchesAt(b, moved)) continue;
+        lag = moved;
+      }
+      matched++;
+      if (direction < 0) startLag = lag;
     }
-    if (rr > 0 && rp / Math.sqrt(rr * pp) >= 0.5) matched++;
-  });
-  return total ? matched / total : 0;
+  }
+  return { coverage: matched / blocks.length, startLag };
+}
+
+/** Normalised correlation of prompt samples [from, to) with the recording at `lag`. */
+function correlationAt(r: Float32Array, p: Float32Array, from: number, to: number, lag: number): number {
+  let rp = 0;
+  let rr = 0;
+  let pp = 0;
+  for (let i = from; i < to; i++) {
+    const j = lag + i;
+    const rs = j >= 0 && j < r.length ? r[j]! : 0;
+    rp += rs * p[i]!;
+    rr += rs * rs;
+    pp += p[i]! * p[i]!;
+  }
+  return rr > 0 && pp > 0 ? rp / Math.sqrt(rr * pp) : 0;
+}
+
+/**
+ * The lag at which the prompt is found again after a gap, from a block at `from`: going forward,
+ * RELOCATE_MS of prompt from the block, from 2 ms before `lag` to MAX_GAP_MS after; going back,
+ * RELOCATE_MS ending with the block, from MAX_GAP_MS before to 2 ms after. A normalised
+ * correlation of at least 0.8 is required; null when it is not there (cut, or missing).
+ */
+function relocate(r: Float32Array, p: Float32Array, from: number, lag: number, rate: number, direction: 1 | -1): number | null {
+  const span = Math.round((RELOCATE_MS * rate) / 1000);
+  const blockEnd = Math.min(p.length, from + rate / 10);
+  const chunkFrom = direction > 0 ? from : Math.max(0, blockEnd - span);
+  const chunk = p.subarray(chunkFrom, Math.min(p.length, chunkFrom + span));
+  if (chunk.length < rate / 10) return null;
+  const [slackBefore, slackAfter] = direction > 0 ? [rate / 500, (MAX_GAP_MS * rate) / 1000] : [(MAX_GAP_MS * rate) / 1000, rate / 500];
+  const lo = Math.max(0, chunkFrom + lag - slackBefore);
+  const hi = Math.min(r.length, chunkFrom + lag + slackAfter + chunk.length);
+  if (hi - lo < chunk.length) return null;
+  const found = findPrompt({ sampleRate: rate, samples: r.subarray(lo, hi) }, { sampleRate: rate, samples: chunk });
+  if (found.peak < 0.8) return null;
+  const at = lo + Math.round((found.offsetMs * rate) / 1000);
+  return at >= lo && at + chunk.length <= hi ? at - chunkFrom : null;
 }
 
 /** c[lag] = Σ r[i + lag]·p[i], negative lags wrapped to the end; zero-padded so nothing wraps into another lag. */

@@ -1,9 +1,11 @@
 /** Callers, phones and checks shared by the phone integration tests. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { encodeWav, heardPrompt, parseWav } from './audio.ts';
 import { freeUdpBlock, type TestRelais } from './relais.ts';
-import { callIn, customerPhone, phone, type PeerStep, type SippPeer, type SippPhone } from './sipp.ts';
+import { callIn, customerPhone, phone, type PeerStep, type SippPeer, type SippPhone, type SippResult } from './sipp.ts';
 import { startCapture, type RtpCapture } from './rtp-capture.ts';
 
 /** Waits until `check` holds, polling; fails with `what` after the deadline. */
@@ -131,12 +133,24 @@ export async function expectNothingLeft(t: TestRelais): Promise<void> {
   });
 }
 
+/** The sipp scenario ran to its end; otherwise the failure shows sipp's own errors. */
+export function expectCompleted(result: SippResult): void {
+  expect(result.code, result.errors || result.messages.join('\n')).toBe(0);
+}
+
 /** Did the audio the caller received contain this prompt, whole? */
 export function expectHeard(c: Caller, prompt: string, t: TestRelais): void {
   const rec = c.capture.audioTo(c.mediaPort);
   const result = heardPrompt(rec, readFileSync(t.relais.prompts[prompt]!.file));
-  expect(result, `prompt "${prompt}" in what the caller received`).toMatchObject({ heard: true });
-  expect(result.coverage, `share of "${prompt}" the caller received`).toBeGreaterThan(0.95);
+  let kept = '';
+  if (!result.heard || result.coverage <= 0.95) {
+    // What the caller received, for a look (sox, Audacity) at why the check failed.
+    kept = join(tmpdir(), `relais-heard-${prompt}-${Date.now()}.wav`);
+    writeFileSync(kept, rec);
+    kept = ` (recording kept in ${kept})`;
+  }
+  expect(result, `prompt "${prompt}" in what the caller received${kept}`).toMatchObject({ heard: true });
+  expect(result.coverage, `share of "${prompt}" the caller received${kept}`).toBeGreaterThan(0.95);
 }
 
 /** How many times the caller heard a prompt whole (replays): each match is silenced, then the search goes on. */

@@ -106,6 +106,43 @@ describe('heardPrompt', () => {
   });
 });
 
+describe('heardPrompt when the stream pauses or loses part of the prompt', () => {
+  const quiet = (ms: number) => new Float32Array((ms * RATE) / 1000);
+  const at = (ms: number) => (ms * RATE) / 1000;
+
+  it.each([
+    ['an 80 ms jump in the timestamps halfway', [6000], 80],
+    ['a 20 ms jump in the opening words', [400], 20],
+    ['two jumps, 160 and 500 ms', [3000, 9000], 500],
+  ])('counts the whole prompt after %s (a starved Asterisk)', async (_, where, gapMs) => {
+    const heard = throughCodec(join(dir, 'prompts', 'long.wav'), 'a-law');
+    const parts: Float32Array[] = [noise(500)];
+    let from = 0;
+    for (const [i, ms] of where.entries()) {
+      parts.push(heard.subarray(from, at(ms)), quiet(i === 0 && where.length > 1 ? 160 : gapMs));
+      from = at(ms);
+    }
+    parts.push(heard.subarray(from), noise(1000));
+    const r = heardPrompt(recording(...parts), await readFile(join(dir, 'prompts', 'long.wav')));
+    expect(r.heard).toBe(true);
+    expect(r.coverage).toBeGreaterThan(0.95);
+    expect(Math.abs(r.offsetMs - 500)).toBeLessThanOrEqual(20);
+  });
+
+  it('does not count a prompt with a second missing in the middle, nor one that restarts', async () => {
+    const heard = throughCodec(join(dir, 'prompts', 'long.wav'), 'a-law');
+    const promptWav = await readFile(join(dir, 'prompts', 'long.wav'));
+    const holed = heardPrompt(recording(noise(500), heard.subarray(0, at(5000)), heard.subarray(at(6000)), noise(500)), promptWav);
+    // What follows a hole would be earlier than expected: only the part before it counts.
+    expect(holed.coverage).toBeGreaterThan(0.3);
+    expect(holed.coverage).toBeLessThan(0.6);
+    // Cut after 3 s, then played again from the start: the first play is cut, the second whole.
+    const again = heardPrompt(recording(noise(500), heard.subarray(0, at(3000)), heard, noise(500)), promptWav);
+    expect(again.coverage).toBeGreaterThan(0.97);
+    expect(Math.abs(again.offsetMs - 3500)).toBeLessThanOrEqual(20);
+  });
+});
+
 describe('findPrompt', () => {
   it('finds a 10 s prompt in a 20 s recording in well under a second', () => {
     const prompt = { sampleRate: RATE, samples: long.samples.subarray(0, 10 * RATE) };
