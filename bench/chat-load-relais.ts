@@ -27,7 +27,7 @@ import { subscribeRouting } from '../routing/events.ts';
 import { RoutingJournal } from '../routing/journal.ts';
 import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
-import { tokenMatcher } from '../server/auth.ts';
+import { tokenMatcher } from '../server/auth/token.ts';
 import { fdLimit, memorySample, parentChannel, type FromServer, type ServerSetup, type ToServer } from './chat-load-ipc.ts';
 
 /** The agent who makes `start` possible: `canAnswer` wants someone of the team logged in with chats open. */

@@ -28,7 +28,7 @@ import { RoutingJournal } from '../routing/journal.ts';
 import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
 import { registerErrorHandler } from './api-errors.ts';
-import { requireToken } from './auth.ts';
+import { requireToken } from './auth/token.ts';
 import { registerHealth } from './health.ts';
 import { registerRoutingRoutes } from './routes/routing.ts';
 import { registerStatsRoutes } from './routes/stats.ts';

@@ -25,7 +25,7 @@ import { osticketClient } from '../customers/osticket.ts';
 import { prestashopClient } from '../customers/prestashop.ts';
 import { startChat, type Chat } from '../chat/index.ts';
 import { buildWidget } from '../web/build.ts';
-import { tokenMatcher } from './auth.ts';
+import { tokenMatcher } from './auth/token.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 
 /**
