@@ -57,6 +57,7 @@ function benchConfig(port: number, prefix: string, databaseUrl: string): Config 
     RELAIS_CHAT_SHOP_SECRET: 'bench-shop-secret-0123456789',
     RELAIS_CHAT_HELPDESK_SECRET: 'bench-helpdesk-secret-0123456789',
     ...Object.fromEntries(Object.keys(raw.staff).map((id) => [`RELAIS_SIP_PASSWORD_${id.toUpperCase()}`, `bench-${id}`])),
+    ...Object.fromEntries(Object.keys(raw.staff).map((id) => [`RELAIS_CONSOLE_PASSWORD_${id.toUpperCase()}`, `bench-console-${id}`])),
   };
   return parseConfig(raw, env, 'bench config');
 }
