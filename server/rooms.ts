@@ -25,6 +25,7 @@ import { osticketClient } from '../customers/osticket.ts';
 import { prestashopClient } from '../customers/prestashop.ts';
 import { startChat, type Chat } from '../chat/index.ts';
 import { buildWidget } from '../web/build.ts';
+import { ownOrigins } from './auth/origins.ts';
 import { tokenMatcher } from './auth/token.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 
@@ -167,7 +168,6 @@ export async function startChatRoom(
   await buildWidget(widgetDir);
   const isOpenNow = () => isOpen(d.hours, d.now());
   const staffToken = tokenMatcher(config.server.apiToken);
-  const { port } = config.server;
   const chat = startChat({
     config,
     http: d.http.server,
@@ -178,7 +178,7 @@ export async function startChatRoom(
     isOpen: isOpenNow,
     verifyAgent: (agent, token): agent is string => typeof agent === 'string' && Object.hasOwn(config.staff, agent) && staffToken(token),
     requestCallback: d.callbacks && ((req) => d.callbacks!.request(req)),
-    ownOrigins: [`http://${config.server.host}:${port}`, `http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    ownOrigins: ownOrigins(config),
     now: d.now,
     log: d.log.child({ room: 'chat' }),
   });
