@@ -172,7 +172,10 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       log,
       callbacks: callbacks?.service,
       instance,
+      guard: auth.guard,
     });
+  // An agent's chat sockets close with the session that opened them (logout, password change).
+  auth.onSessionsEnded((ids) => chat?.endSessions(ids));
   await http.register(async (api) => {
     // Every staff route: a session or the API token, and the role its line of the table names.
     enforcePermissions(api, auth.guard);

@@ -25,6 +25,7 @@ import { osticketClient } from '../customers/osticket.ts';
 import { prestashopClient } from '../customers/prestashop.ts';
 import { startChat, type Chat } from '../chat/index.ts';
 import { buildWidget } from '../web/build.ts';
+import type { StaffGuard } from './auth/guard.ts';
 import { ownOrigins } from './auth/origins.ts';
 import { tokenMatcher } from './auth/token.ts';
 import { registerChatRoutes } from './routes/chat.ts';
@@ -146,8 +147,9 @@ export function startRecords(
 }
 
 /**
- * The website chat: the widget built for this instance, its public routes, and the sockets. Staff
- * pages authenticate with the administration token until the console brings staff logins.
+ * The website chat: the widget built for this instance, its public routes, and the sockets. Agents
+ * authenticate with their console session (the cookie), or with their id and the API token (the
+ * agents' minimal page, tests and benchmarks).
  */
 export async function startChatRoom(
   config: Config,
@@ -162,6 +164,7 @@ export async function startChatRoom(
     log: Logger;
     callbacks?: CallbackService;
     instance: Instance;
+    guard: Pick<StaffGuard, 'staffOfHandshake' | 'authenticate'>;
   },
 ): Promise<Chat> {
   const widgetDir = join(d.instance.hostDirs.root, 'widget');
@@ -177,6 +180,10 @@ export async function startChatRoom(
     records: d.records,
     isOpen: isOpenNow,
     verifyAgent: (agent, token): agent is string => typeof agent === 'string' && Object.hasOwn(config.staff, agent) && staffToken(token),
+    agentOfHandshake: async (headers) => {
+      const who = await d.guard.staffOfHandshake(headers);
+      return who?.sessionId ? { agent: who.id, session: who.sessionId } : undefined;
+    },
     requestCallback: d.callbacks && ((req) => d.callbacks!.request(req)),
     ownOrigins: ownOrigins(config),
     now: d.now,
@@ -189,6 +196,7 @@ export async function startChatRoom(
     online: (team) => chat.service.canAnswer(team),
     chat,
     isOpenConversation: async (id) => (await chat.service.conversation(id))?.status !== 'ended',
+    staffOf: (req) => d.guard.authenticate(req),
   });
   return chat;
 }
