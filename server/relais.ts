@@ -91,7 +91,9 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   db.on('error', (err) => log.warn({ err: err.message }, 'postgres error'));
   const applied = await migrate(db);
   if (applied.length) log.info({ applied }, 'database migrated');
-  const auth = await startStaffAuth(config, { db, redis, now, log: log.child({ room: 'auth' }) });
+  // Hashing the configured passwords takes a few hundred milliseconds: meanwhile the rest starts.
+  const authStarting = startStaffAuth(config, { db, redis, now, log: log.child({ room: 'auth' }) });
+  authStarting.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
 
   const routingStore = new RoutingStore(redis, config.redis.prefix);
   const routing = new RoutingCore(routingStore, routingSettings(config), () => now().getTime(), log.child({ room: 'routing' }));
@@ -157,6 +159,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     postgres: async () => (await db.query('select 1 as ok')).rows[0]?.ok === 1,
   });
   registerErrorHandler(http);
+  const auth = await authStarting;
   http.decorateRequest('staff', null);
   registerLoginRoutes(http, auth);
   if (callbacks) registerPublicCallbackRoutes(http, config, callbacks.service, redis, config.redis.prefix);
