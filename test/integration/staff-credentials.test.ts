@@ -4,11 +4,15 @@
  * own; sessions by hash, idle and absolute expiry, log out everywhere; lockout windows.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/load.ts';
 import { migrate } from '../../db/migrate.ts';
+import { startStaffAuth } from '../../server/auth/index.ts';
 import { CredentialStore, syncConfiguredPassword, syncConfiguredPasswords } from '../../server/auth/credentials.ts';
 import { passwordIdentity } from '../../server/auth/identity.ts';
 import { decode, hashPassword, verifyPassword } from '../../server/auth/passwords.ts';
@@ -192,5 +196,36 @@ describe('lockout', () => {
     expect(outcomes.at(-1)).toEqual({ locked: 'address', retryAfterMs: LOCKOUT.lockMs });
     expect(await t.retryAfterMs('someone-else', '10.0.3.1')).toBe(LOCKOUT.lockMs);
     expect(await t.retryAfterMs('someone-else', '10.0.3.2')).toBe(0);
+  });
+});
+
+describe('startStaffAuth', () => {
+  it('syncs the configured passwords at start, and logs one line per lockout, never the password', async () => {
+    const raw = parse(readFileSync(new URL('../../config/iseedor.yaml', import.meta.url), 'utf8'));
+    raw.redis = { url: 'redis://127.0.0.1:6379', prefix };
+    const env = new Proxy({}, { get: (_, name) => `secret-for-${String(name).toLowerCase()}` });
+    const config = parseConfig(raw, env);
+    const lines: { level: number; msg: string; [k: string]: unknown }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const auth = await startStaffAuth(config, { db, redis, now: () => new Date(clock), log });
+    expect(lines.find((l) => l.msg === 'console passwords synced with the configuration')).toMatchObject({
+      stored: ['denis', 'eleonore', 'gary', 'hector', 'illiana'],
+    });
+
+    const attempts = [];
+    for (let i = 0; i < LOCKOUT.accountFailures + 2; i++)
+      attempts.push(await auth.login({ staff: 'hector', password: `guess-number-${i}`, address: '10.0.4.1' }));
+    expect(attempts.map((a) => (a.ok ? 'ok' : a.retryAfterMs > 0 ? 'locked' : 'wrong'))).toEqual([
+      'wrong',
+      'wrong',
+      'wrong',
+      'wrong',
+      'locked',
+      'locked',
+      'locked',
+    ]);
+    const locks = lines.filter((l) => l.msg === 'staff login locked after repeated wrong passwords');
+    expect(locks).toEqual([expect.objectContaining({ level: 40, staff: 'hector', address: '10.0.4.1', locked: 'account', minutes: 15 })]);
+    expect(JSON.stringify(lines)).not.toMatch(/guess-number|secret-for-/);
   });
 });
