@@ -318,6 +318,11 @@ export const buildConfigSchema = (resolve: SecretResolver) =>
          * proxy (https://relais.example.fr): the console's requests must come from one of these.
          */
         origins: z.array(z.url().refine(isOrigin, 'an origin: scheme, host and port only, such as https://relais.example.fr')).default([]),
+        /**
+         * Addresses of that proxy: its X-Forwarded-For then gives each client's address (login
+         * limits are per address; without this, everyone behind the proxy would share one).
+         */
+        trustedProxies: z.array(ipOrCidr).default([]),
       }),
       redis: z
         .strictObject({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().default('relais') })

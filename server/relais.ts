@@ -148,6 +148,8 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   const http: FastifyInstance = Fastify({
     loggerInstance: log.child({ room: 'http' }) as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    // Behind a TLS proxy, req.ip is the client's (X-Forwarded-For) only when it comes from that proxy.
+    trustProxy: config.server.trustedProxies.length ? [...config.server.trustedProxies] : false,
     // Health probes every few seconds would drown the call logs.
     logController: new LogController({ disableRequestLogging: (req) => req.url === '/health' }),
   });

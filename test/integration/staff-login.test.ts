@@ -7,12 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCKOUT, SESSION } from '../../server/auth/policy.ts';
 import { API_TOKEN, startTestRelais, type TestRelais } from '../support/relais.ts';
-import { asStaff, freshAddress, logIn, loginRequest, tokenOf } from '../support/staff.ts';
+import { asStaff, freshAddress, logIn, loginRequest, ownOrigin, tokenOf } from '../support/staff.ts';
 
 let t: TestRelais;
+const PROXY = '10.99.0.1';
 
 beforeAll(async () => {
-  t = await startTestRelais();
+  // A TLS proxy at 10.99.0.1 (only its X-Forwarded-For is believed).
+  t = await startTestRelais({ patch: (c) => void (c.server = { ...c.server!, trustedProxies: [PROXY] }) });
 });
 afterAll(async () => t?.stop());
 
@@ -108,6 +110,25 @@ describe('lockout', () => {
     expect((await loginRequest(t, 'illiana', t.consolePasswords.illiana!)).statusCode).toBe(200);
     later(LOCKOUT.lockMs);
     expect((await loginRequest(t, 'illiana', t.consolePasswords.illiana!, { address })).statusCode).toBe(200);
+  });
+
+  it("behind the trusted proxy, counts each client's own address; X-Forwarded-For from anyone else is ignored", async () => {
+    const via = (client: string, staff: string, password: string, from = PROXY) =>
+      t.relais.http.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { staff, password },
+        remoteAddress: from,
+        headers: { origin: ownOrigin(t), 'x-forwarded-for': client },
+      });
+    for (let i = 0; i < LOCKOUT.addressFailures; i++) await via('198.51.100.7', `proxied-guess-${i}`, 'some-password');
+    expect((await via('198.51.100.7', 'hector', t.consolePasswords.hector!)).statusCode).toBe(429);
+    expect((await via('198.51.100.8', 'hector', t.consolePasswords.hector!)).statusCode).toBe(200);
+    // Not the proxy: its own address counts, whatever it claims to forward.
+    const spoofer = freshAddress();
+    for (let i = 0; i < LOCKOUT.addressFailures; i++) await via(`203.0.113.${i}`, `spoofed-guess-${i}`, 'some-password', spoofer);
+    expect((await via('203.0.113.200', 'hector', t.consolePasswords.hector!, spoofer)).statusCode).toBe(429);
+    later(LOCKOUT.lockMs);
   });
 });
 

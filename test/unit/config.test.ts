@@ -86,6 +86,7 @@ describe('the demo configuration', () => {
     expect(roles).toEqual({ denis: 'admin', eleonore: 'agent', gary: 'supervisor', hector: 'agent', illiana: 'agent' });
     expect(config.staff.gary!.password).toBe('fake-relais_console_password_gary');
     expect(config.server.origins).toEqual([]);
+    expect(config.server.trustedProxies).toEqual([]);
   });
 
   it('is deep-frozen', () => {
