@@ -99,7 +99,9 @@ export async function isolatedConfig(opts: {
     RELAIS_CHAT_SHOP_SECRET: CHAT_SHOP_SECRET,
     RELAIS_CHAT_HELPDESK_SECRET: `chat-helpdesk-${tag}`,
     ...Object.fromEntries(Object.keys(passwords).map((id) => [`RELAIS_SIP_PASSWORD_${id.toUpperCase()}`, passwords[id]!])),
-    ...Object.fromEntries(Object.keys(consolePasswords).map((id) => [`RELAIS_CONSOLE_PASSWORD_${id.toUpperCase()}`, consolePasswords[id]!])),
+    ...Object.fromEntries(
+      Object.keys(consolePasswords).map((id) => [`RELAIS_CONSOLE_PASSWORD_${id.toUpperCase()}`, consolePasswords[id]!]),
+    ),
     ...opts.env,
   };
   return { config: parseConfig(raw, env), tag, passwords, consolePasswords, database };
