@@ -27,7 +27,7 @@ import { subscribeRouting } from '../routing/events.ts';
 import { RoutingJournal } from '../routing/journal.ts';
 import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
-import { tokenMatcher } from '../server/auth.ts';
+import { tokenMatcher } from '../server/auth/token.ts';
 import { fdLimit, memorySample, parentChannel, type FromServer, type ServerSetup, type ToServer } from './chat-load-ipc.ts';
 
 /** The agent who makes `start` possible: `canAnswer` wants someone of the team logged in with chats open. */
@@ -57,6 +57,7 @@ function benchConfig(port: number, prefix: string, databaseUrl: string): Config 
     RELAIS_CHAT_SHOP_SECRET: 'bench-shop-secret-0123456789',
     RELAIS_CHAT_HELPDESK_SECRET: 'bench-helpdesk-secret-0123456789',
     ...Object.fromEntries(Object.keys(raw.staff).map((id) => [`RELAIS_SIP_PASSWORD_${id.toUpperCase()}`, `bench-${id}`])),
+    ...Object.fromEntries(Object.keys(raw.staff).map((id) => [`RELAIS_CONSOLE_PASSWORD_${id.toUpperCase()}`, `bench-console-${id}`])),
   };
   return parseConfig(raw, env, 'bench config');
 }

@@ -2,6 +2,7 @@
  * The agents' side of the chat (`/agent`): offers arrive in the agent's room, accepting one joins
  * its conversation; an agent reaches only conversations assigned to them.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
 import { agentEvents } from './protocol.ts';
@@ -10,25 +11,44 @@ import { ChatRefusal } from './refusal.ts';
 import { connectionRefused, joinConversation, on } from './sockets.ts';
 import type { ChatStore } from './store.ts';
 
+/** The agent a handshake's headers prove (the console's session cookie), with that session's id. */
+export type AgentOfHandshake = (headers: IncomingHttpHeaders) => Promise<{ agent: string; session: string } | undefined>;
+
 export interface AgentDeps {
   service: ChatService;
   store: ChatStore;
-  /** Whether these credentials are this staff member's (until the console's logins: the API token). */
+  /** Whether explicit credentials (`{ agent, token }`: a staff id and the API token) are this staff member's. */
   verify: (agent: unknown, token: unknown) => agent is string;
+  /** The console's way: the session cookie sent with the handshake. */
+  agentOfHandshake?: AgentOfHandshake;
   log: Logger;
 }
 
+/** The room of the sockets a console session opened: they close when it ends. */
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+
 export function registerAgents(ns: Namespace, d: AgentDeps): void {
-  ns.use((socket, next) => {
-    const { agent, token } = socket.handshake.auth as { agent?: unknown; token?: unknown };
-    if (!d.verify(agent, token)) return next(connectionRefused('CHAT_ERR_UNAUTHORISED', 'unknown agent or wrong token'));
-    socket.data.agent = agent;
+  ns.use(async (socket, next) => {
+    const { agent, token } = (socket.handshake.auth ?? {}) as { agent?: unknown; token?: unknown };
+    // Explicit credentials are judged alone: a wrong token is refused even beside a session cookie.
+    if (agent !== undefined || token !== undefined) {
+      if (!d.verify(agent, token)) return next(connectionRefused('CHAT_ERR_UNAUTHORISED', 'unknown agent or wrong token'));
+      socket.data.agent = agent;
+      return next();
+    }
+    const who = await d.agentOfHandshake?.(socket.handshake.headers).catch((err: Error) => {
+      d.log.warn({ err: err.message }, 'agent session check failed');
+      return undefined;
+    });
+    if (!who) return next(connectionRefused('CHAT_ERR_UNAUTHORISED', 'log in to the console first'));
+    socket.data.agent = who.agent;
+    socket.data.session = who.session;
     next();
   });
   ns.on('connection', async (socket) => {
     const agent = socket.data.agent as string;
     const room = `agent:${agent}`;
-    await socket.join(room);
+    await socket.join(socket.data.session ? [room, sessionRoom(socket.data.session as string)] : room);
     registerEvents(socket, agent, d, d.log.child({ agent }));
     // Chats are offered to an agent only while a chat page of theirs is open, in any process.
     await d.service.chatReady(agent, true);

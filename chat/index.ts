@@ -12,7 +12,7 @@ import type { CustomerRecords } from '../customers/index.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import type { RoutingEvent } from '../routing/events.ts';
 import { AttachmentStore } from './attachments.ts';
-import { registerAgents } from './agent-socket.ts';
+import { registerAgents, sessionRoom, type AgentOfHandshake } from './agent-socket.ts';
 import { conversationOf } from './signatures.ts';
 import { ChatService } from './service.ts';
 import { startChatSockets } from './sockets.ts';
@@ -28,7 +28,10 @@ export interface ChatDepsIn {
   records: CustomerRecords;
   /** Whether the company is open now. */
   isOpen: () => boolean;
+  /** An agent's explicit credentials (`{ agent, token }` in the socket's auth). */
   verifyAgent: (agent: unknown, token: unknown) => agent is string;
+  /** The agent whose console session the handshake's cookie opens (absent: explicit credentials only). */
+  agentOfHandshake?: AgentOfHandshake;
   requestCallback?: (req: CallbackRequest) => Promise<RequestResult>;
   /** Relais' own origin(s): its demo pages may always connect. */
   ownOrigins: readonly string[];
@@ -43,14 +46,19 @@ export interface Chat {
   attachments: AttachmentStore;
   /**
    * Whose request this is, for the attachment routes: the visitor holding a conversation's token,
-   * or an agent (id + API token) that conversation is assigned to. Undefined: nobody's.
+   * or an agent (id + API token, or a staff member the console session proved) that conversation is
+   * assigned to. Undefined: nobody's.
    */
   opener(auth: {
     bearer?: string;
     agent?: string;
+    /** A staff member already authenticated by their console session. */
+    staff?: string;
     conversation?: string;
   }): Promise<{ conversationId: string; by: 'visitor' | 'agent' } | undefined>;
   onRoutingEvent(e: RoutingEvent): void;
+  /** Disconnects the agent sockets these console sessions opened, in every process. */
+  endSessions(sessionIds: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -86,7 +94,7 @@ export function startChat(d: ChatDepsIn): Chat {
     now: d.now,
     log: d.log,
   });
-  registerAgents(sockets.agents, { service, store, verify: d.verifyAgent, log: d.log });
+  registerAgents(sockets.agents, { service, store, verify: d.verifyAgent, agentOfHandshake: d.agentOfHandshake, log: d.log });
   const reconcile = () =>
     service.reconcile().catch((err: Error) => {
       d.log.warn({ err: err.message }, 'chat reconcile failed');
@@ -101,9 +109,13 @@ export function startChat(d: ChatDepsIn): Chat {
     async opener(auth) {
       const visitorOf = conversationOf(chat.tokenSecret, auth.bearer, d.now().getTime());
       if (visitorOf) return { conversationId: visitorOf, by: 'visitor' };
-      if (!auth.conversation || !d.verifyAgent(auth.agent, auth.bearer)) return undefined;
+      const agent = auth.staff ?? (d.verifyAgent(auth.agent, auth.bearer) ? auth.agent : undefined);
+      if (!auth.conversation || !agent) return undefined;
       const c = await store.get(auth.conversation).catch(() => undefined);
-      return c?.agent === auth.agent ? { conversationId: c.id, by: 'agent' } : undefined;
+      return c?.agent === agent ? { conversationId: c.id, by: 'agent' } : undefined;
+    },
+    endSessions: (ids) => {
+      if (ids.length) sockets.agents.in(ids.map(sessionRoom)).disconnectSockets(true);
     },
     onRoutingEvent: (e) =>
       void service.onRoutingEvent(e).catch((err: Error) => d.log.warn({ err: err.message }, 'chat routing event failed')),

@@ -54,6 +54,13 @@ const hours = z.strictObject({
   closedDays: z.array(isoDate).default([]),
 });
 
+/** agent: their own work; supervisor: also the team's (statistics, everyone's presence, GDPR); admin: everything. */
+export const staffRoles = ['agent', 'supervisor', 'admin'] as const;
+export type StaffRole = (typeof staffRoles)[number];
+
+/** The shortest console password accepted, configured or chosen. */
+export const MIN_PASSWORD_LENGTH = 12;
+
 const staffMember = (resolve: SecretResolver) =>
   z.strictObject({
     name: z.string().min(1),
@@ -63,6 +70,15 @@ const staffMember = (resolve: SecretResolver) =>
     sipPassword: secret(resolve),
     /** How many chats this person takes at once (a call is always one at a time). */
     chatCapacity: z.number().int().min(0).max(20).default(3),
+    /** What this person may do in the console and the staff API (server/auth/permissions.ts). */
+    role: z.enum(staffRoles).default('agent'),
+    /**
+     * The initial console password. Stored hashed at start; replaced when this secret changes,
+     * until the person sets their own (then the database keeps theirs).
+     */
+    password: secret(resolve)
+      .pipe(z.string().min(MIN_PASSWORD_LENGTH, `at least ${MIN_PASSWORD_LENGTH} characters`))
+      .optional(),
   });
 
 /** A prompt is synthesised from text, or is a file the company recorded (any format sox reads). */
@@ -295,8 +311,18 @@ export const buildConfigSchema = (resolve: SecretResolver) =>
       server: z.strictObject({
         host: z.string().default('127.0.0.1'),
         port: port.default(8080),
-        /** Bearer token of the administration API (presence, statistics); the console brings staff logins. */
+        /** Bearer token of the staff API for machine clients (it acts as an admin); people log in to the console. */
         apiToken: secret(resolve),
+        /**
+         * Where browsers reach Relais when that is not http://host:port itself, e.g. behind a TLS
+         * proxy (https://relais.example.fr): the console's requests must come from one of these.
+         */
+        origins: z.array(z.url().refine(isOrigin, 'an origin: scheme, host and port only, such as https://relais.example.fr')).default([]),
+        /**
+         * Addresses of that proxy: its X-Forwarded-For then gives each client's address (login
+         * limits are per address; without this, everyone behind the proxy would share one).
+         */
+        trustedProxies: z.array(ipOrCidr).default([]),
       }),
       redis: z
         .strictObject({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().default('relais') })
@@ -308,6 +334,14 @@ export const buildConfigSchema = (resolve: SecretResolver) =>
 type ConfigSchema = ReturnType<typeof buildConfigSchema>;
 export type ConfigInput = z.input<ConfigSchema>;
 export type ParsedConfig = z.output<ConfigSchema>;
+
+function isOrigin(u: string): boolean {
+  try {
+    return new URL(u).origin === u.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
 
 function isTimeZone(tz: string): boolean {
   try {

@@ -5,7 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 
 export const apiErrors = {
-  API_ERR_UNAUTHENTICATED: { status: 401, message: 'a valid bearer token is required' },
+  API_ERR_UNAUTHENTICATED: { status: 401, message: 'a staff session or a valid bearer token is required' },
+  API_ERR_FORBIDDEN: { status: 403, message: 'not allowed for this staff member' },
   API_ERR_VALIDATION: { status: 400, message: 'the request is not valid' },
   API_ERR_NOT_FOUND: { status: 404, message: 'no such resource' },
   API_ERR_CONFLICT: { status: 409, message: 'the resource is not in a state that allows this' },
@@ -24,6 +25,8 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     detail?: string,
     readonly details?: unknown,
+    /** Headers the answer carries (Retry-After on a 429). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(detail ?? apiErrors[code].message);
     this.status = apiErrors[code].status;
@@ -35,6 +38,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     const e = err instanceof ApiError ? err : fromFastify(err as { statusCode?: number; code?: string; message: string });
     if (e.status >= 500) req.log.error({ err }, 'API request failed');
+    if (e.headers) reply.headers(e.headers);
     return reply.code(e.status).send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
   });
   app.setNotFoundHandler((_req, reply) =>

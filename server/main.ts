@@ -49,6 +49,8 @@ function banner(config: Config, secretsFile: string, demo?: DemoServices): strin
     `  Call in:       any SIP softphone or sipp, to sip:0184000000@<this machine>:${a.sipPort} (UDP), as a caller from the ISP (${config.trunk.match.join(', ')})`,
     `  Staff phones:  register as e.g. "${someone}" on <this machine>:${a.sipPort} (UDP), or "${someone}-webrtc" over ws://${a.httpBind}:${a.httpPort}/ws;`,
     `                 passwords are the RELAIS_SIP_PASSWORD_* entries of ${secretsFile}`,
+    `  Staff logins:  POST http://${config.server.host}:${config.server.port}/api/auth/login { staff, password }: ${staffList(config)};`,
+    `                 first passwords are the RELAIS_CONSOLE_PASSWORD_* entries of ${secretsFile}`,
     ...(demo ? [...demo.describe(), `  Known callers: ${knownCallers()}`] : []),
     ...(config.chat
       ? [
@@ -96,6 +98,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** "denis (admin), gary (supervisor), ..." */
+function staffList(config: Config): string {
+  return Object.entries(config.staff)
+    .map(([id, s]) => `${id} (${s.role})`)
+    .join(', ');
 }
 
 /** Demo customers a caller can pretend to be (the From number of a softphone or sipp). */

@@ -28,7 +28,9 @@ import { RoutingJournal } from '../routing/journal.ts';
 import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
 import { registerErrorHandler } from './api-errors.ts';
-import { requireToken } from './auth.ts';
+import { startStaffAuth, type StaffAuth } from './auth/index.ts';
+import { enforcePermissions } from './auth/permissions.ts';
+import { registerLoginRoutes, registerStaffAuthRoutes } from './routes/auth.ts';
 import { registerHealth } from './health.ts';
 import { registerRoutingRoutes } from './routes/routing.ts';
 import { registerStatsRoutes } from './routes/stats.ts';
@@ -62,6 +64,8 @@ export interface Relais {
   /** Present when the configuration has a chat section. */
   chat?: Chat;
   records: CustomerRecords;
+  /** Staff logins, sessions and the guard of staff routes. */
+  auth: StaffAuth;
   /** True while this process owns the Asterisk application and is connected to it. */
   readonly owner: boolean;
   /** Stops Relais. Asterisk keeps running, with its calls, for the next start to adopt. */
@@ -87,6 +91,9 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   db.on('error', (err) => log.warn({ err: err.message }, 'postgres error'));
   const applied = await migrate(db);
   if (applied.length) log.info({ applied }, 'database migrated');
+  // Hashing the configured passwords takes a few hundred milliseconds: meanwhile the rest starts.
+  const authStarting = startStaffAuth(config, { db, redis, now, log: log.child({ room: 'auth' }) });
+  authStarting.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
 
   const routingStore = new RoutingStore(redis, config.redis.prefix);
   const routing = new RoutingCore(routingStore, routingSettings(config), () => now().getTime(), log.child({ room: 'routing' }));
@@ -141,6 +148,8 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   const http: FastifyInstance = Fastify({
     loggerInstance: log.child({ room: 'http' }) as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    // Behind a TLS proxy, req.ip is the client's (X-Forwarded-For) only when it comes from that proxy.
+    trustProxy: config.server.trustedProxies.length ? [...config.server.trustedProxies] : false,
     // Health probes every few seconds would drown the call logs.
     logController: new LogController({ disableRequestLogging: (req) => req.url === '/health' }),
   });
@@ -152,11 +161,30 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     postgres: async () => (await db.query('select 1 as ok')).rows[0]?.ok === 1,
   });
   registerErrorHandler(http);
+  const auth = await authStarting;
+  http.decorateRequest('staff', null);
+  registerLoginRoutes(http, auth);
   if (callbacks) registerPublicCallbackRoutes(http, config, callbacks.service, redis, config.redis.prefix);
   if (config.chat)
-    chat = await startChatRoom(config, { http, redis, db, routing, records, hours, now, log, callbacks: callbacks?.service, instance });
+    chat = await startChatRoom(config, {
+      http,
+      redis,
+      db,
+      routing,
+      records,
+      hours,
+      now,
+      log,
+      callbacks: callbacks?.service,
+      instance,
+      guard: auth.guard,
+    });
+  // An agent's chat sockets close with the session that opened them (logout, password change).
+  auth.onSessionsEnded((ids) => chat?.endSessions(ids));
   await http.register(async (api) => {
-    api.addHook('preHandler', requireToken(config.server.apiToken));
+    // Every staff route: a session or the API token, and the role its line of the table names.
+    enforcePermissions(api, auth.guard);
+    registerStaffAuthRoutes(api, auth, config);
     registerRoutingRoutes(api, config, routing);
     registerStatsRoutes(api, config, db, now);
     if (callbacks) registerCallbackRoutes(api, config, callbacks.service);
@@ -174,6 +202,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     callbacks: callbacks?.service,
     chat,
     records,
+    auth,
     get owner() {
       return lease.owned && conn.connected;
     },

@@ -25,7 +25,9 @@ import { osticketClient } from '../customers/osticket.ts';
 import { prestashopClient } from '../customers/prestashop.ts';
 import { startChat, type Chat } from '../chat/index.ts';
 import { buildWidget } from '../web/build.ts';
-import { tokenMatcher } from './auth.ts';
+import type { StaffGuard } from './auth/guard.ts';
+import { ownOrigins } from './auth/origins.ts';
+import { tokenMatcher } from './auth/token.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 
 /**
@@ -145,8 +147,9 @@ export function startRecords(
 }
 
 /**
- * The website chat: the widget built for this instance, its public routes, and the sockets. Staff
- * pages authenticate with the administration token until the console brings staff logins.
+ * The website chat: the widget built for this instance, its public routes, and the sockets. Agents
+ * authenticate with their console session (the cookie), or with their id and the API token (the
+ * agents' minimal page, tests and benchmarks).
  */
 export async function startChatRoom(
   config: Config,
@@ -161,13 +164,13 @@ export async function startChatRoom(
     log: Logger;
     callbacks?: CallbackService;
     instance: Instance;
+    guard: Pick<StaffGuard, 'staffOfHandshake' | 'authenticate'>;
   },
 ): Promise<Chat> {
   const widgetDir = join(d.instance.hostDirs.root, 'widget');
   await buildWidget(widgetDir);
   const isOpenNow = () => isOpen(d.hours, d.now());
   const staffToken = tokenMatcher(config.server.apiToken);
-  const { port } = config.server;
   const chat = startChat({
     config,
     http: d.http.server,
@@ -177,8 +180,12 @@ export async function startChatRoom(
     records: d.records,
     isOpen: isOpenNow,
     verifyAgent: (agent, token): agent is string => typeof agent === 'string' && Object.hasOwn(config.staff, agent) && staffToken(token),
+    agentOfHandshake: async (headers) => {
+      const who = await d.guard.staffOfHandshake(headers);
+      return who?.sessionId ? { agent: who.id, session: who.sessionId } : undefined;
+    },
     requestCallback: d.callbacks && ((req) => d.callbacks!.request(req)),
-    ownOrigins: [`http://${config.server.host}:${port}`, `http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    ownOrigins: ownOrigins(config),
     now: d.now,
     log: d.log.child({ room: 'chat' }),
   });
@@ -189,6 +196,7 @@ export async function startChatRoom(
     online: (team) => chat.service.canAnswer(team),
     chat,
     isOpenConversation: async (id) => (await chat.service.conversation(id))?.status !== 'ended',
+    staffOf: (req) => d.guard.authenticate(req),
   });
   return chat;
 }

@@ -26,6 +26,8 @@ export interface ChatRoutesDeps {
   chat: Pick<Chat, 'attachments' | 'opener'>;
   /** Whether the conversation still takes messages. */
   isOpenConversation: (id: string) => Promise<boolean>;
+  /** The staff member a request's console session proves (throws 401/403 like any staff route). */
+  staffOf?: (req: import('fastify').FastifyRequest) => Promise<{ id: string }>;
 }
 
 export function registerChatRoutes(app: FastifyInstance, d: ChatRoutesDeps): void {
@@ -82,7 +84,9 @@ function registerAttachmentRoutes(app: FastifyInstance, d: ChatRoutesDeps): void
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const agent = req.headers['x-relais-agent'];
     const { conversation } = req.query as { conversation?: string };
-    const who = await d.chat.opener({ bearer, agent: typeof agent === 'string' ? agent : undefined, conversation });
+    // The console sends its session cookie and no Authorization header.
+    const staff = !req.headers.authorization && req.headers.cookie && d.staffOf ? (await d.staffOf(req)).id : undefined;
+    const who = await d.chat.opener({ bearer, agent: typeof agent === 'string' ? agent : undefined, staff, conversation });
     if (!who) throw new ApiError('API_ERR_UNAUTHENTICATED', 'a conversation token, or an agent of this conversation, is required');
     return who;
   };

@@ -1,8 +1,8 @@
 /**
- * Customer records for staff (bearer token): search, the record with its shop orders and helpdesk
- * tickets, the timeline across channels, notes, contact edits, and the GDPR export and erasure.
+ * Customer records for staff: search, the record with its shop orders and helpdesk tickets, the
+ * timeline across channels, notes, contact edits, and the GDPR export and erasure.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CallbackService } from '../../callback/service.ts';
 import type { CustomerRecords } from '../../customers/index.ts';
@@ -11,6 +11,20 @@ import { parseWith } from '../validate.ts';
 
 const staffId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a staff id');
 const text = (max: number) => z.string().trim().min(1).max(max);
+
+/**
+ * Who writes: a logged-in person is the author (they may not sign as someone else); a machine
+ * client with the API token names the author.
+ */
+function authorOf(req: FastifyRequest, named: string | undefined): string {
+  const who = req.staff;
+  if (who?.via === 'session') {
+    if (named !== undefined && named !== who.id) throw new ApiError('API_ERR_FORBIDDEN', 'you can only write as yourself');
+    return who.id;
+  }
+  if (named === undefined) throw new ApiError('API_ERR_VALIDATION', undefined, [{ path: 'author', message: 'the author is required' }]);
+  return named;
+}
 
 export function registerCustomerRoutes(app: FastifyInstance, records: CustomerRecords, callbacks?: CallbackService): void {
   const customerOf = async (params: unknown) => {
@@ -39,8 +53,8 @@ export function registerCustomerRoutes(app: FastifyInstance, records: CustomerRe
 
   app.post('/api/customers/:id/notes', async (req, reply) => {
     const customer = await customerOf(req.params);
-    const b = parseWith(z.strictObject({ author: staffId, body: text(5000) }), req.body);
-    return reply.code(201).send(await records.addNote(customer.id, b.author, b.body));
+    const b = parseWith(z.strictObject({ author: staffId.optional(), body: text(5000) }), req.body);
+    return reply.code(201).send(await records.addNote(customer.id, authorOf(req, b.author), b.body));
   });
 
   app.patch('/api/customers/:id', async (req) => {
@@ -48,7 +62,7 @@ export function registerCustomerRoutes(app: FastifyInstance, records: CustomerRe
     const b = parseWith(
       z
         .strictObject({
-          author: staffId,
+          author: staffId.optional(),
           name: text(200).optional(),
           company: text(200).optional(),
           phone: text(32).optional(),
@@ -60,7 +74,7 @@ export function registerCustomerRoutes(app: FastifyInstance, records: CustomerRe
     const phone = b.phone === undefined ? undefined : records.phoneOf(b.phone);
     if (b.phone !== undefined && !phone)
       throw new ApiError('API_ERR_VALIDATION', 'not a valid phone number', [{ path: 'phone', message: 'not a valid phone number' }]);
-    return records.edit(customer.id, { name: b.name, company: b.company, phone, email: b.email }, b.author);
+    return records.edit(customer.id, { name: b.name, company: b.company, phone, email: b.email }, authorOf(req, b.author));
   });
 
   /** Right of access: everything held, as one JSON document to hand to the customer. */

@@ -1,4 +1,4 @@
-/** Agents' presence and the queues, over the authenticated administration API. */
+/** Agents' presence and the queues, for staff (who may see or change whose: server/auth/permissions.ts). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/load.ts';
@@ -25,6 +25,11 @@ export function registerRoutingRoutes(app: FastifyInstance, config: Config, rout
   app.get('/api/agents', async () =>
     Promise.all(Object.entries(config.staff).map(async ([id, s]) => ({ ...(await routing.agent(id)), name: s.name, teams: teamsOf(id) }))),
   );
+
+  app.get<{ Params: { id: string } }>('/api/agents/:id', async (req) => {
+    const s = staff(req.params.id);
+    return { ...(await routing.agent(req.params.id)), name: s.name, teams: teamsOf(req.params.id) };
+  });
 
   app.put<{ Params: { id: string } }>('/api/agents/:id/presence', async (req) => {
     const s = staff(req.params.id);

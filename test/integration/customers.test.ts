@@ -16,7 +16,7 @@ import { migrate } from '../../db/migrate.ts';
 import { startFakeOsticket, type FakeOsticket } from '../../demo/fake-osticket.ts';
 import { startFakePrestashop, type FakePrestashop } from '../../demo/fake-prestashop.ts';
 import { registerErrorHandler } from '../../server/api-errors.ts';
-import { requireToken } from '../../server/auth.ts';
+import { requireToken } from '../../server/auth/token.ts';
 import { registerCustomerRoutes } from '../../server/routes/customers.ts';
 import { waitFor } from '../support/calls.ts';
 import { freshMariaDb, type FreshMariaDb } from '../support/mariadb.ts';

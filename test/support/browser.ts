@@ -1,7 +1,8 @@
 /** Debian's Chromium driven by playwright-core, headless, as DESIGN §3 says. */
 import { chromium, type Browser } from 'playwright-core';
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more Chromium switches (e.g. `--host-resolver-rules` to reach 127.0.0.1 by another name). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.RELAIS_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -12,6 +13,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...extraArgs,
     ],
   });
 }

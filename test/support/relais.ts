@@ -36,6 +36,8 @@ export interface TestRelais {
   ari: AriActions;
   sip: { host: string; port: number };
   passwords: Record<string, string>;
+  /** Each staff member's configured console password. */
+  consolePasswords: Record<string, string>;
   /** The suite's clock. */
   now: () => Date;
   /** Sets the clock to an instant (it runs on from there). */
@@ -51,7 +53,10 @@ export interface IsolatedConfig {
   /** Its own PostgreSQL schema, dropped by removeIsolated(). */
   database: FreshSchema;
   tag: string;
+  /** SIP passwords, by staff id. */
   passwords: Record<string, string>;
+  /** Configured console passwords, by staff id. */
+  consolePasswords: Record<string, string>;
 }
 
 /**
@@ -84,6 +89,7 @@ export async function isolatedConfig(opts: {
   opts.patch?.(raw);
 
   const passwords = Object.fromEntries(Object.keys(raw.staff).map((id) => [id, `pw-${id}-${tag}`]));
+  const consolePasswords = Object.fromEntries(Object.keys(raw.staff).map((id) => [id, `console-${id}-${tag}`]));
   const database = await freshSchema();
   const env: Record<string, string> = {
     RELAIS_ARI_PASSWORD: `ari-${tag}`,
@@ -93,9 +99,12 @@ export async function isolatedConfig(opts: {
     RELAIS_CHAT_SHOP_SECRET: CHAT_SHOP_SECRET,
     RELAIS_CHAT_HELPDESK_SECRET: `chat-helpdesk-${tag}`,
     ...Object.fromEntries(Object.keys(passwords).map((id) => [`RELAIS_SIP_PASSWORD_${id.toUpperCase()}`, passwords[id]!])),
+    ...Object.fromEntries(
+      Object.keys(consolePasswords).map((id) => [`RELAIS_CONSOLE_PASSWORD_${id.toUpperCase()}`, consolePasswords[id]!]),
+    ),
     ...opts.env,
   };
-  return { config: parseConfig(raw, env), tag, passwords, database };
+  return { config: parseConfig(raw, env), tag, passwords, consolePasswords, database };
 }
 
 /** Stops Asterisk and removes what a test Relais left: its instance folder, Redis keys and schema. */
@@ -113,7 +122,7 @@ export async function startTestRelais(
   opts: { now?: Date; patch?: (c: ConfigInput) => void; env?: Record<string, string>; priorityOf?: RelaisOptions['priorityOf'] } = {},
 ): Promise<TestRelais> {
   const isolated = await isolatedConfig({ name: 't', patch: opts.patch, env: opts.env });
-  const { config, passwords } = isolated;
+  const { config, passwords, consolePasswords } = isolated;
   // A clock set to a chosen instant that then runs: opening hours see the instant, while offers,
   // wrap-ups and timers see seconds pass.
   let base = opts.now ?? OPEN_TIME;
@@ -133,6 +142,7 @@ export async function startTestRelais(
     ari: ariActions(http),
     sip: { host: '127.0.0.1', port: config.asterisk.sipPort },
     passwords,
+    consolePasswords,
     now,
     setNow: (d) => {
       base = d;

@@ -81,6 +81,14 @@ describe('the demo configuration', () => {
     expect(config.trunk.codecs).toEqual(['alaw', 'ulaw']);
   });
 
+  it('gives each staff member a role and an initial console password (a secret)', () => {
+    const roles = Object.fromEntries(Object.entries(config.staff).map(([id, s]) => [id, s.role]));
+    expect(roles).toEqual({ denis: 'admin', eleonore: 'agent', gary: 'supervisor', hector: 'agent', illiana: 'agent' });
+    expect(config.staff.gary!.password).toBe('fake-relais_console_password_gary');
+    expect(config.server.origins).toEqual([]);
+    expect(config.server.trustedProxies).toEqual([]);
+  });
+
   it('is deep-frozen', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.staff.denis)).toBe(true);
@@ -153,6 +161,42 @@ describe('refused configurations', () => {
       });
       expectProblem(err, 'CONFIG_ERR_INVALID', `staff.${id}`, /reserved/);
     }
+  });
+
+  it('a staff member without role nor console password is an agent who cannot log in yet', () => {
+    const raw = demoRaw();
+    raw.staff.hector = { name: 'Hector Harfang', extension: '204', sipPassword: { env: 'RELAIS_SIP_PASSWORD_HECTOR' } };
+    const hector = parseConfig(raw, fakeEnv).staff.hector!;
+    expect(hector.role).toBe('agent');
+    expect(hector.password).toBeUndefined();
+  });
+
+  it('a role that does not exist', () => {
+    const err = refused((c) => {
+      c.staff.hector.role = 'boss';
+    });
+    expectProblem(err, 'CONFIG_ERR_INVALID', 'staff.hector.role');
+  });
+
+  it('a console password shorter than 12 characters', () => {
+    const err = refused(() => {}, { ...fakeEnv, RELAIS_CONSOLE_PASSWORD_HECTOR: 'short-pw' });
+    expectProblem(err, 'CONFIG_ERR_INVALID', 'staff.hector.password', /at least 12/);
+  });
+
+  it('a missing console password secret', () => {
+    const { RELAIS_CONSOLE_PASSWORD_GARY: _, ...env } = fakeEnv;
+    const err = refused(() => {}, env);
+    expectProblem(err, 'CONFIG_ERR_SECRET', 'staff.gary.password', /RELAIS_CONSOLE_PASSWORD_GARY/);
+  });
+
+  it('a server origin that is more than an origin', () => {
+    const err = refused((c) => {
+      c.server.origins = ['https://relais.example.fr/console'];
+    });
+    expectProblem(err, 'CONFIG_ERR_INVALID', 'server.origins.0', /origin/);
+    const raw = demoRaw();
+    raw.server.origins = ['https://relais.example.fr'];
+    expect(parseConfig(raw, fakeEnv).server.origins).toEqual(['https://relais.example.fr']);
   });
 
   it('a team called "env" is a team, not a secret reference', () => {

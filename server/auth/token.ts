@@ -1,7 +1,7 @@
 /** The administration API's authentication: a bearer token from the configuration's secrets. */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from './api-errors.ts';
+import { ApiError } from '../api-errors.ts';
 
 /** A preHandler that refuses requests without the token. */
 export function requireToken(token: string): (req: FastifyRequest) => Promise<void> {
