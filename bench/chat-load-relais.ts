@@ -28,6 +28,7 @@ import { RoutingJournal } from '../routing/journal.ts';
 import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
 import { tokenMatcher } from '../server/auth/token.ts';
+import { socketOrigins, startSocketServer } from '../server/sockets.ts';
 import { fdLimit, memorySample, parentChannel, type FromServer, type ServerSetup, type ToServer } from './chat-load-ipc.ts';
 
 /** The agent who makes `start` possible: `canAnswer` wants someone of the team logged in with chats open. */
@@ -160,16 +161,16 @@ async function main(): Promise<void> {
 
   const http = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   const staffToken = tokenMatcher(config.server.apiToken);
+  const sockets = startSocketServer(http.server, redis, config.redis.prefix, socketOrigins(config, []));
   const chat = startChat({
     config,
-    http: http.server,
+    io: sockets.io,
     redis,
     db: whatIf.has('pool-guard') ? guarded(db, POOL_SIZE - 1) : db,
     routing,
     records,
     isOpen: () => true,
     verifyAgent: (agent, token): agent is string => typeof agent === 'string' && Object.hasOwn(config.staff, agent) && staffToken(token),
-    ownOrigins: [],
     now: () => new Date(),
     log,
   });
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     clearInterval(sweeper);
     await chat.close();
+    await sockets.close();
     await http.close();
     await unsubscribe();
     await journal.stop();

@@ -156,6 +156,24 @@ export class CallbackService {
     return updated;
   }
 
+  /**
+   * Staff want it placed now: a scheduled callback, or a failed one (given one more attempt),
+   * goes into its team's queue at once, at its place; the first free agent of the team gets it.
+   */
+  async callNow(callbackId: string): Promise<'queued' | 'not-found' | 'conflict'> {
+    const { store, now } = this.deps;
+    const cb = await store.get(callbackId);
+    if (!cb) return 'not-found';
+    if (cb.status !== 'scheduled' && cb.status !== 'failed') return 'conflict';
+    const at = now();
+    const patch = { status: 'queued' as const, interactionId: interactionIdOf(cb), dueAt: at };
+    const queued = await store.update(cb.id, [cb.status], cb.status === 'failed' ? { ...patch, maxAttempts: cb.attempts + 1 } : patch, at);
+    if (!queued) return 'conflict';
+    await this.enqueue(queued);
+    this.deps.log.info({ callback: cb.id, was: cb.status }, 'callback placed now by staff');
+    return 'queued';
+  }
+
   /** Staff cancel a callback that has not started calling. */
   async cancel(callbackId: string): Promise<Callback | undefined> {
     const cb = await this.deps.store.update(callbackId, ['scheduled', 'queued'], { status: 'cancelled' }, this.deps.now());

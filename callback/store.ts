@@ -46,12 +46,13 @@ export interface NewCallback {
   maxAttempts: number;
 }
 
-type Patch = Partial<Pick<Callback, 'status' | 'dueAt' | 'attempts' | 'lastOutcome' | 'agent' | 'interactionId'>>;
+type Patch = Partial<Pick<Callback, 'status' | 'dueAt' | 'attempts' | 'maxAttempts' | 'lastOutcome' | 'agent' | 'interactionId'>>;
 
 const COLUMNS: Record<keyof Patch, string> = {
   status: 'status',
   dueAt: 'due_at',
   attempts: 'attempts',
+  maxAttempts: 'max_attempts',
   lastOutcome: 'last_outcome',
   agent: 'agent',
   interactionId: 'interaction_id',

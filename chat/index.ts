@@ -2,8 +2,8 @@
  * The website chat, wired: Socket.IO on Relais' HTTP server, the visitor and agent namespaces,
  * the service between them and the routing core, fed with routing events.
  */
-import type { Server as HttpServer } from 'node:http';
 import type { Redis } from 'ioredis';
+import type { Server } from 'socket.io';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { CallbackRequest, RequestResult } from '../callback/service.ts';
@@ -21,7 +21,8 @@ import { registerVisitors } from './visitor-socket.ts';
 
 export interface ChatDepsIn {
   config: Config;
-  http: HttpServer;
+  /** Relais' Socket.IO server (server/sockets.ts), which checks the origins of browsers. */
+  io: Server;
   redis: Redis;
   db: pg.Pool;
   routing: RoutingCore;
@@ -33,8 +34,6 @@ export interface ChatDepsIn {
   /** The agent whose console session the handshake's cookie opens (absent: explicit credentials only). */
   agentOfHandshake?: AgentOfHandshake;
   requestCallback?: (req: CallbackRequest) => Promise<RequestResult>;
-  /** Relais' own origin(s): its demo pages may always connect. */
-  ownOrigins: readonly string[];
   now: () => Date;
   log: Logger;
 }
@@ -64,10 +63,7 @@ export interface Chat {
 
 export function startChat(d: ChatDepsIn): Chat {
   const chat = d.config.chat!;
-  const allowed = new Set([...d.ownOrigins, ...Object.values(chat.sites).flatMap((s) => s.origins.map((o) => new URL(o).origin))]);
-  // Browsers always send Origin on WebSocket and cross-origin requests; other clients (no Origin) are
-  // not browsers running someone else's page, and still need a site key or agent credentials.
-  const sockets = startChatSockets(d.http, d.redis, d.config.redis.prefix, (origin) => !origin || allowed.has(origin));
+  const sockets = startChatSockets(d.io);
   const store = new ChatStore(d.db);
   const attachments = new AttachmentStore(d.db);
   const service = new ChatService({

@@ -168,8 +168,8 @@ export const agentEvents = {
   send: z.strictObject({ conversationId: z.uuid(), ...messageFields }).refine(hasContent, needsContent),
   typing: z.strictObject({ conversationId: z.uuid(), typing: z.boolean() }),
   read: z.strictObject({ conversationId: z.uuid(), seq: z.number().int().min(0) }),
-  /** Ends the conversation (the visitor is told). */
-  close: z.strictObject({ conversationId: z.uuid() }),
+  /** Ends the conversation (the visitor is told), with how it ended for the statistics ("Résolu", "Vente"…). */
+  close: z.strictObject({ conversationId: z.uuid(), disposition: z.string().trim().min(1).max(60).optional() }),
   /** The agent's conversations in progress, after a reload. Ack: `{ conversations }`. */
   mine: z.strictObject({}),
 } as const;

@@ -262,6 +262,26 @@ export class ChatService {
     }
   }
 
+  /**
+   * The agent turns their conversation into a helpdesk ticket: its transcript, on the visitor's
+   * email (osTicket needs one), linked on the customer's timeline. `not-yours` for anyone else.
+   */
+  async toTicket(conversationId: string, agent: string): Promise<string | null | 'not-yours' | 'no-email'> {
+    const { d } = this;
+    const c = await d.store.get(conversationId);
+    if (!c || c.agent !== agent) return 'not-yours';
+    if (!c.visitorEmail) return 'no-email';
+    const lines = (await d.store.messages(c.id)).map(
+      (m) => `[${m.at.slice(11, 16)}] ${m.from === 'system' ? '—' : (m.author ?? m.from)} : ${m.text}${m.attachment ? ` (${m.attachment.name})` : ''}`,
+    );
+    const ticket = await d.records.openTicket(
+      { name: c.visitorName ?? c.visitorEmail, email: c.visitorEmail, subject: chatTexts.ticketSubject(c.visitorName ?? c.visitorEmail), message: lines.join('\n') },
+      c.id,
+    );
+    d.log.info({ conversation: c.id, agent, ticket }, 'chat turned into a ticket');
+    return ticket;
+  }
+
   /** A line from Relais in the conversation ("Alice a rejoint la conversation"), stored like any message. */
   private async system(c: Conversation, text: string): Promise<void> {
     const stored = await this.d.store.append(c.id, { id: randomUUID(), from: 'system', author: null, text });

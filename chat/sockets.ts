@@ -1,14 +1,10 @@
 /**
- * The chat's Socket.IO edge: the server on Relais' HTTP server with the Redis adapter (several
- * Relais processes), the `/visitor` and `/agent` namespaces and their authentication, and one
- * wrapper through which every event passes: acknowledgement required, payload parsed with its
+ * The chat's Socket.IO edge: the `/visitor` and `/agent` namespaces on Relais' Socket.IO server
+ * and their authentication, and one wrapper through which every event passes: acknowledgement required, payload parsed with its
  * schema, rate limits, and a clear error instead of an exception.
  */
-import type { Server as HttpServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { Server, type Namespace, type Socket } from 'socket.io';
+import type { Namespace, Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import { AGENT_NAMESPACE, VISITOR_NAMESPACE, type Ack, type ChatError, type ChatErrorCode } from './protocol.ts';
 import { ChatRefusal } from './refusal.ts';
@@ -30,21 +26,8 @@ export interface ChatSockets {
   close(): Promise<void>;
 }
 
-export function startChatSockets(
-  http: HttpServer,
-  redis: Redis,
-  prefix: string,
-  allowedOrigin: (origin: string | undefined) => boolean,
-): ChatSockets {
-  const pub = redis.duplicate();
-  const sub = redis.duplicate();
-  const io = new Server(http, {
-    adapter: createAdapter(pub, sub, { key: `${prefix}:socket.io` }),
-    cors: { origin: (origin, cb) => cb(null, allowedOrigin(origin)) },
-    // Big enough for a message; attachments go over HTTP.
-    maxHttpBufferSize: 64 * 1024,
-    allowRequest: (req, cb) => cb(null, allowedOrigin(req.headers.origin)),
-  });
+/** The chat's namespaces on Relais' Socket.IO server (server/sockets.ts: one per process, Redis adapter). */
+export function startChatSockets(io: Server): ChatSockets {
   const visitors = io.of(VISITOR_NAMESPACE);
   const agents = io.of(AGENT_NAMESPACE);
   const room = (id: string) => `conv:${id}`;
@@ -66,10 +49,8 @@ export function startChatSockets(
     agents,
     emitter,
     async close() {
-      io.disconnectSockets(true);
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      pub.disconnect();
-      sub.disconnect();
+      visitors.disconnectSockets(true);
+      agents.disconnectSockets(true);
     },
   };
 }

@@ -3,5 +3,6 @@ export const chatTexts = {
   agentJoined: (name: string) => `${name} a rejoint la conversation.`,
   endedByAgent: 'La conversation a été close par notre conseiller. Merci de nous avoir contactés !',
   endedByVisitor: 'Vous avez mis fin à la conversation. Merci de nous avoir contactés !',
+  ticketSubject: (who: string) => `Conversation sur le chat avec ${who}`,
   offlineSubject: (site: string) => `Message laissé sur le chat (${site})`,
 };

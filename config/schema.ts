@@ -271,6 +271,21 @@ const chat = (resolve: SecretResolver) =>
       .default({ messagesPerMinute: 30, startsPerHour: 20 }),
   });
 
+/** The agent console: what agents pick from instead of typing. */
+const consoleSettings = z.strictObject({
+  /** Ready-made chat answers, French by default. */
+  cannedAnswers: z
+    .array(z.strictObject({ title: z.string().min(1).max(60), text: z.string().min(1).max(2000) }))
+    .max(100)
+    .default([
+      { title: 'Bonjour', text: 'Bonjour, je suis là pour vous aider. Que puis-je faire pour vous ?' },
+      { title: 'Un instant', text: 'Un instant s’il vous plaît, je vérifie cela pour vous.' },
+      { title: 'Au revoir', text: 'Merci pour votre message, bonne journée !' },
+    ]),
+  /** How a chat ended, chosen when closing it (statistics and the customer's timeline). */
+  dispositions: z.array(z.string().min(1).max(60)).min(1).max(30).default(['Résolu', 'Vente', 'À suivre', 'Ticket créé', 'Sans suite']),
+});
+
 export const buildConfigSchema = (resolve: SecretResolver) =>
   z
     .strictObject({
@@ -306,6 +321,10 @@ export const buildConfigSchema = (resolve: SecretResolver) =>
         cacheSeconds: 300,
         premiumShopGroups: [],
         retention: { interactionsDays: 1095, provisionalDays: 365 },
+      }),
+      console: consoleSettings.default({
+        cannedAnswers: consoleSettings.shape.cannedAnswers.parse(undefined),
+        dispositions: consoleSettings.shape.dispositions.parse(undefined),
       }),
       asterisk: asterisk(resolve),
       server: z.strictObject({

@@ -102,7 +102,12 @@ export class RoutingCore {
       const b = this.store.batch();
       for (const a of agents) {
         a.offered = a.offered.filter((id) => id !== ix.id);
-        if (a.id === agentId) Object.assign(a, { missed: 0, active: { ...a.active, [ix.channel]: (a.active[ix.channel] ?? 0) + 1 } });
+        if (a.id === agentId)
+          Object.assign(a, {
+            missed: 0,
+            active: { ...a.active, [ix.channel]: (a.active[ix.channel] ?? 0) + 1 },
+            holding: [...(a.holding ?? []).filter((id) => id !== ix.id), ix.id],
+          });
         b.saveAgent(a);
       }
       const others = offer.agents.filter((id) => id !== agentId);
@@ -133,6 +138,7 @@ export class RoutingCore {
       const [agent] = await this.store.agents([ix.agent], now);
       const b = this.store.batch();
       agent!.active = { ...agent!.active, [ix.channel]: Math.max(0, (agent!.active[ix.channel] ?? 0) - 1) };
+      agent!.holding = (agent!.holding ?? []).filter((id) => id !== ix.id);
       // Wrap-up follows a conversation; a chat ending among others does not stop the agent.
       if (agent!.presence === 'available' && team.wrapUpSeconds > 0 && slotOf(ix.channel) === 'voice') {
         Object.assign(agent!, { presence: 'wrapup', since: now, wrapUntil: now + team.wrapUpSeconds * 1000 });
@@ -145,6 +151,7 @@ export class RoutingCore {
         .deleteInteraction(ix.id);
       await b
         .journal({ at: now, step: 'ended', interaction: ix, agent: ix.agent, data: { handledSeconds: handled } })
+        .emit({ type: 'finished', interaction: ix, agent: ix.agent })
         .emit({ type: 'presence', agent })
         .commit();
       await this.dispatchLocked(this.teamsOf.get(agent!.id) ?? []);

@@ -12,6 +12,8 @@ export type RoutingEvent =
   /** Stop ringing these agents: someone else took it, the customer left, they missed or declined it. */
   | { type: 'offerCancelled'; offer: Offer; agents: string[]; reason: 'taken' | 'abandoned' | 'missed' | 'declined' }
   | { type: 'assigned'; interaction: Interaction; agent: string }
+  /** The agent is done with it (ended, or handed to someone else). */
+  | { type: 'finished'; interaction: Interaction; agent: string }
   /** The team's queue changed: positions and estimates may have moved. */
   | { type: 'queue'; team: string }
   | { type: 'presence'; agent: Agent };

@@ -59,6 +59,8 @@ export interface Agent {
   active: Partial<Record<Channel, number>>;
   /** Interactions currently offered to this agent (an offer holds capacity while it rings). */
   offered: string[];
+  /** Interactions this agent has in hand (a console reloaded mid-call shows them again). */
+  holding?: string[];
   /**
    * A chat page of theirs is open (the chat's agent socket): only then are they offered chats,
    * which a desk phone cannot show.

@@ -71,6 +71,47 @@ export async function statsByDay(pool: pg.Pool, p: StatsDays): Promise<DayTeamSt
   return rows.map((r) => ({ ...r, day: r.day! }));
 }
 
+/** Per local hour (`YYYY-MM-DDTHH:00`, in `day`) and team, for interactions first queued on those days. */
+export async function statsByHour(pool: pg.Pool, p: StatsDays): Promise<DayTeamStats[]> {
+  for (const d of [p.from, p.to]) if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new RangeError(`not a YYYY-MM-DD day: ${d}`);
+  const bounds = 'select $1::date::timestamp at time zone $4 as lo, ($2::date + 1)::timestamp at time zone $4 as hi';
+  const hour = `to_char(ix.queued_at at time zone $4, 'YYYY-MM-DD"T"HH24:00')`;
+  const { rows } = await pool.query<Raw>(statsSql(bounds, hour), [p.from, p.to, p.serviceLevelSeconds, p.timezone]);
+  return rows.map((r) => ({ ...r, day: r.day! }));
+}
+
+export interface AgentStats {
+  agent: string;
+  /** Interactions accepted in the period. */
+  handled: number;
+  avgHandleSeconds: number | null;
+  /** Offer → accepted: how long the agent let it ring. */
+  avgAnswerSeconds: number | null;
+}
+
+/** Per agent (and optionally one team), for interactions accepted on those local days. */
+export async function statsByAgent(pool: pg.Pool, p: Omit<StatsDays, 'serviceLevelSeconds'> & { team?: string }): Promise<AgentStats[]> {
+  const { rows } = await pool.query<AgentStats>(
+    `with bounds as (select $1::date::timestamp at time zone $3 as lo, ($2::date + 1)::timestamp at time zone $3 as hi),
+     accepted as (
+       select e.interaction_id, e.agent, e.at,
+         (select max(o.at) from routing_events o
+            where o.interaction_id = e.interaction_id and o.step = 'offered' and o.at <= e.at) as offered_at,
+         (select min(x.at) from routing_events x
+            where x.interaction_id = e.interaction_id and x.step = 'ended' and x.at >= e.at) as ended_at
+       from routing_events e, bounds b
+       where e.step = 'accepted' and e.at >= b.lo and e.at < b.hi and e.agent is not null
+         and ($4::text is null or e.team = $4)
+     )
+     select agent, count(*)::int as handled,
+       avg(extract(epoch from ended_at - at))::float8 as "avgHandleSeconds",
+       avg(extract(epoch from at - offered_at))::float8 as "avgAnswerSeconds"
+     from accepted group by agent order by agent`,
+    [p.from, p.to, p.timezone, p.team ?? null],
+  );
+  return rows;
+}
+
 type Raw = TeamStats & { day: string | null };
 
 /** Counts are cast to int and measures to float8, which pg returns as numbers (not strings). */

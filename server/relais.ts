@@ -40,6 +40,9 @@ import type { CustomerRecords } from '../customers/index.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
 import { startCallbacks, startChatRoom, startRecords } from './rooms.ts';
 import type { Chat } from '../chat/index.ts';
+import { startConsoleRoom, type ConsoleRoom } from './console-room.ts';
+import { socketOrigins, startSocketServer } from './sockets.ts';
+import { ownOrigins } from './auth/origins.ts';
 
 export interface RelaisOptions {
   log: Logger;
@@ -131,9 +134,11 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     records,
   });
   let chat: Chat | undefined;
+  let consoleRoom: ConsoleRoom | undefined;
   const unsubscribeRouting = await subscribeRouting(redis, routingStore.eventsChannel, log, (e) => {
     ivr.onRoutingEvent(e);
     chat?.onRoutingEvent(e);
+    consoleRoom?.socket.onRoutingEvent(e);
   });
   // One Relais process at a time owns this Asterisk's application; the others stand by.
   const lease = new AriLease(redis, `${config.redis.prefix}:ari-owner:${config.asterisk.instance}`, log);
@@ -165,6 +170,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   http.decorateRequest('staff', null);
   registerLoginRoutes(http, auth);
   if (callbacks) registerPublicCallbackRoutes(http, config, callbacks.service, redis, config.redis.prefix);
+  const sockets = startSocketServer(http.server, redis, config.redis.prefix, socketOrigins(config, ownOrigins(config)));
   if (config.chat)
     chat = await startChatRoom(config, {
       http,
@@ -178,7 +184,20 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       callbacks: callbacks?.service,
       instance,
       guard: auth.guard,
+      io: sockets.io,
     });
+  consoleRoom = await startConsoleRoom(config, {
+    http,
+    io: sockets.io,
+    db,
+    routing,
+    records,
+    auth,
+    callbacks: callbacks?.service,
+    chat,
+    now,
+    log,
+  });
   // An agent's chat sockets close with the session that opened them (logout, password change).
   auth.onSessionsEnded((ids) => chat?.endSessions(ids));
   await http.register(async (api) => {
@@ -189,6 +208,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     registerStatsRoutes(api, config, db, now);
     if (callbacks) registerCallbackRoutes(api, config, callbacks.service);
     registerCustomerRoutes(api, records, callbacks?.service);
+    consoleRoom!.registerApi(api);
   });
   await http.listen({ host: config.server.host, port: config.server.port });
 
@@ -212,6 +232,8 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       await callbacks?.stop();
       supervisor.unwatch();
       await chat?.close();
+      consoleRoom?.close();
+      await sockets.close();
       await http.close();
       ivr.detach();
       await unsubscribeRouting();

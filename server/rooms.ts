@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Server } from 'socket.io';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -26,7 +27,6 @@ import { prestashopClient } from '../customers/prestashop.ts';
 import { startChat, type Chat } from '../chat/index.ts';
 import { buildWidget } from '../web/build.ts';
 import type { StaffGuard } from './auth/guard.ts';
-import { ownOrigins } from './auth/origins.ts';
 import { tokenMatcher } from './auth/token.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 
@@ -165,6 +165,7 @@ export async function startChatRoom(
     callbacks?: CallbackService;
     instance: Instance;
     guard: Pick<StaffGuard, 'staffOfHandshake' | 'authenticate'>;
+    io: Server;
   },
 ): Promise<Chat> {
   const widgetDir = join(d.instance.hostDirs.root, 'widget');
@@ -173,7 +174,7 @@ export async function startChatRoom(
   const staffToken = tokenMatcher(config.server.apiToken);
   const chat = startChat({
     config,
-    http: d.http.server,
+    io: d.io,
     redis: d.redis,
     db: d.db,
     routing: d.routing,
@@ -185,7 +186,6 @@ export async function startChatRoom(
       return who?.sessionId ? { agent: who.id, session: who.sessionId } : undefined;
     },
     requestCallback: d.callbacks && ((req) => d.callbacks!.request(req)),
-    ownOrigins: ownOrigins(config),
     now: d.now,
     log: d.log.child({ room: 'chat' }),
   });

@@ -41,6 +41,13 @@ export const STAFF_ROUTES: Readonly<Record<string, Permission>> = {
   'PATCH /api/customers/:id': ANY_STAFF,
   'GET /api/customers/:id/export': SUPERVISORS,
   'DELETE /api/customers/:id': SUPERVISORS,
+  // The agent console: its start, and what supervisors look at.
+  'GET /api/console/bootstrap': ANY_STAFF,
+  'GET /api/console/config': SUPERVISORS,
+  'GET /api/console/history': SUPERVISORS,
+  'GET /api/console/history.csv': SUPERVISORS,
+  'POST /api/callbacks/:id/call-now': ANY_STAFF,
+  'POST /api/console/chats/:id/ticket': ANY_STAFF,
   // The staff's accounts: sessions and passwords.
   'GET /api/auth/staff': ADMINS,
   'DELETE /api/auth/staff/:id/sessions': ADMINS,
