@@ -7,6 +7,7 @@
 #   - Debian packages (with --for-tests also chromium), installing only the missing ones;
 #   - npm dependencies (`npm ci` when node_modules is missing or older than package-lock.json);
 #   - Asterisk in its chroot (asterisk/install.sh);
+#   - the agent console's pages (web/console/build.ts, when its sources changed);
 #   - Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432, started when not answering;
 #   - Relais' home outside the repository, $RELAIS_HOME (default /var/lib/relais for root, else
 #     ${XDG_STATE_HOME:-~/.local/state}/relais), and its secrets file $RELAIS_HOME/secrets.env
@@ -118,6 +119,11 @@ fi
 # --- Asterisk ------------------------------------------------------------------------------------
 out=$(bash "$root/asterisk/install.sh" --quiet) || die "asterisk/install.sh failed${out:+: $out}"
 [[ -z $out ]] || say "$out"
+
+# --- The agent console (web/console/, built with Vite; rebuilt only when its sources change) --------
+t=$(now)
+out=$(cd "$root" && node --import tsx web/console/build.ts 2>&1) || { echo "$out" >&2; die "building the agent console failed"; }
+[[ $out == *'(built)'* ]] && say "agent console built in $(elapsed_since "$t")"
 
 # --- Redis ---------------------------------------------------------------------------------------
 redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p 6379 ping 2>&1) == PONG ]]; }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -29,13 +29,15 @@ export async function buildConsole(outDir = DEFAULT_CONSOLE_DIR): Promise<Consol
   const stamp = join(outDir, STAMP);
   let built = false;
   if (!existsSync(stamp) || (await readFile(stamp, 'utf8')) !== hash) {
+    // Built aside, then swapped in: test suites starting together never serve half a build.
+    const fresh = `${outDir}.${process.pid}.new`;
+    const stale = `${outDir}.${process.pid}.old`;
     const { build } = await import('vite');
-    await build({
-      configFile: join(HERE, 'vite.config.ts'),
-      build: { outDir, emptyOutDir: true },
-      logLevel: 'warn',
-    });
-    await writeFile(stamp, hash);
+    await build({ configFile: join(HERE, 'vite.config.ts'), build: { outDir: fresh, emptyOutDir: true }, logLevel: 'warn' });
+    await writeFile(join(fresh, STAMP), hash);
+    if (existsSync(outDir)) await rename(outDir, stale);
+    await rename(fresh, outDir);
+    await rm(stale, { recursive: true, force: true });
     built = true;
   }
   return { dir: outDir, built, files: await sizes(outDir) };
