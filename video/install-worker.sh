@@ -178,7 +178,7 @@ if ((${#missing[@]})); then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y \
     --no-install-recommends "${missing[@]}" >>"$log" 2>&1 || fail "apt-get install ${missing[*]} failed"
   t=$((${EPOCHREALTIME//[!0-9]/} - t))
-  did+=("installed ${#missing[@]} Debian package(s) in $((t / 1000000)) s")
+  did+=("installed ${missing[*]} (with their dependencies) in $((t / 1000000)) s")
 fi
 meson_ok || die "meson >= 1.1 is needed, found: $(meson --version 2>&1 | head -n 1)"
 
@@ -216,7 +216,6 @@ mv -f "$bin.tmp.$$" "$bin"
 printf '%s\n' "$stamp" >"$stamp_file.tmp.$$"
 mv -f "$stamp_file.tmp.$$" "$stamp_file"   # last: a stamp vouches for the binary beside it
 rm -f "$log"
-did=("built $bin (mediasoup $version, $(du -h "$bin" | cut -f1))" "${did[@]}")
-msg=${did[0]}
-for part in "${did[@]:1}"; do msg+="; $part"; done
-echo "mediasoup-worker: $msg in $(elapsed) s"
+msg="built $bin (mediasoup $version, $(du -h "$bin" | cut -f1)) in $(elapsed) s"
+for part in "${did[@]}"; do msg+="; $part"; done
+echo "mediasoup-worker: $msg"

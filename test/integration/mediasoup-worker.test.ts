@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
+import { VideoError } from '../../video/errors.ts';
 import { mediasoupWorkerBin } from '../../video/worker-bin.ts';
 import { iceBindingRequest, isBindingSuccess, isDtlsClientHello } from '../support/stun.ts';
 
@@ -142,6 +143,24 @@ describe('the mediasoup worker', () => {
       socket.close();
       router.close();
       server.close();
+    }
+  });
+
+  it('is refused, with the command to run, when MEDIASOUP_WORKER_BIN names nothing runnable', () => {
+    process.env.MEDIASOUP_WORKER_BIN = '/nonexistent/mediasoup-worker';
+    try {
+      let err: unknown;
+      try {
+        mediasoupWorkerBin(relaisHome);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(VideoError);
+      expect(err).toMatchObject({ code: 'VIDEO_ERR_WORKER_MISSING' });
+      expect((err as Error).message).toContain('/nonexistent/mediasoup-worker');
+      expect((err as Error).message).toContain('bash video/install-worker.sh');
+    } finally {
+      process.env.MEDIASOUP_WORKER_BIN = bin;
     }
   });
 

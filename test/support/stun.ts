@@ -39,7 +39,9 @@ export function iceBindingRequest(remote: { usernameFragment: string; password: 
   // Each of the last two attributes covers what precedes it, under a header whose length already
   // counts it: MESSAGE-INTEGRITY (24 bytes), then FINGERPRINT (8 bytes; mediasoup requires it).
   const withMac = header(BINDING_REQUEST, body.length + 24, transactionId);
-  const mac = createHmac('sha1', remote.password).update(Buffer.concat([withMac, body])).digest();
+  const mac = createHmac('sha1', remote.password)
+    .update(Buffer.concat([withMac, body]))
+    .digest();
   const signed = Buffer.concat([header(BINDING_REQUEST, body.length + 24 + 8, transactionId), body, attribute(MESSAGE_INTEGRITY, mac)]);
   const fingerprint = uint32((crc32(signed) ^ FINGERPRINT_XOR) >>> 0);
   return { packet: Buffer.concat([signed, attribute(FINGERPRINT, fingerprint)]), transactionId };
@@ -47,7 +49,12 @@ export function iceBindingRequest(remote: { usernameFragment: string; password: 
 
 /** Whether `msg` is a Binding success response to the request with `transactionId`. */
 export function isBindingSuccess(msg: Buffer, transactionId: Buffer): boolean {
-  return msg.length >= 20 && msg.readUInt16BE(0) === BINDING_SUCCESS && msg.readUInt32BE(4) === MAGIC_COOKIE && msg.subarray(8, 20).equals(transactionId);
+  return (
+    msg.length >= 20 &&
+    msg.readUInt16BE(0) === BINDING_SUCCESS &&
+    msg.readUInt32BE(4) === MAGIC_COOKIE &&
+    msg.subarray(8, 20).equals(transactionId)
+  );
 }
 
 /** Whether `msg` is a DTLS record (RFC 6347 §4.1, versions 0xfeXX) carrying a ClientHello. */
