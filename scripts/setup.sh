@@ -8,6 +8,8 @@
 #   - npm dependencies (`npm ci` when node_modules is missing or older than package-lock.json);
 #   - Asterisk in its chroot (asterisk/install.sh);
 #   - the agent console's pages (web/console/build.ts, when its sources changed);
+#   - a mediasoup worker that runs here (video/install-worker.sh: mediasoup's prebuilt, or built
+#     from Debian's libraries into /opt/relais/mediasoup-worker when GitHub is out of reach);
 #   - Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432, started when not answering;
 #   - Relais' home outside the repository, $RELAIS_HOME (default /var/lib/relais for root, else
 #     ${XDG_STATE_HOME:-~/.local/state}/relais), and its secrets file $RELAIS_HOME/secrets.env
@@ -25,7 +27,7 @@ for_tests=0
 for arg in "$@"; do
   case $arg in
     --for-tests) for_tests=1 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "setup: unknown argument: $arg (usage: bash scripts/setup.sh [--for-tests])" >&2; exit 2 ;;
   esac
 done
@@ -105,6 +107,11 @@ if [[ ! -f $root/node_modules/.package-lock.json || $root/package-lock.json -nt 
   for v in $(compgen -e); do
     case $v in npm_lifecycle_*|npm_package_*) npm_env+=(-u "$v") ;; esac
   done
+  # mediasoup's postinstall downloads its worker from GitHub, and where it cannot, tries a build
+  # that needs PyPI and GitHub and fails all of `npm ci`: then it is told the worker is provided
+  # (MEDIASOUP_WORKER_BIN; video/install-worker.sh builds it below).
+  npm_extra=$(bash "$root/video/install-worker.sh" --npm-env) || die "video/install-worker.sh --npm-env failed"
+  [[ -z $npm_extra ]] || npm_env+=("$npm_extra")
   clean_path=
   IFS=: read -r -a path_parts <<<"$PATH"
   for d in "${path_parts[@]}"; do
@@ -124,6 +131,10 @@ out=$(bash "$root/asterisk/install.sh" --quiet) || die "asterisk/install.sh fail
 t=$(now)
 out=$(cd "$root" && node --import tsx web/console/build.ts 2>&1) || { echo "$out" >&2; die "building the agent console failed"; }
 [[ $out == *'(built)'* ]] && say "agent console built in $(elapsed_since "$t")"
+
+# --- mediasoup worker ----------------------------------------------------------------------------
+out=$(bash "$root/video/install-worker.sh" --quiet) || die "video/install-worker.sh failed${out:+: $out}"
+[[ -z $out ]] || say "$out"
 
 # --- Redis ---------------------------------------------------------------------------------------
 redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p 6379 ping 2>&1) == PONG ]]; }
