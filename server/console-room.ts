@@ -68,7 +68,9 @@ export async function startConsoleRoom(
     wall: async (): Promise<WallTeam[]> => {
       const figures = await today();
       return Promise.all(
-        Object.keys(config.teams).map(async (id) => wallTeam(await d.routing.teamSnapshot(id), teamName(id), staffName, figures[id] ?? NO_FIGURES)),
+        Object.keys(config.teams).map(async (id) =>
+          wallTeam(await d.routing.teamSnapshot(id), teamName(id), staffName, figures[id] ?? NO_FIGURES),
+        ),
       );
     },
     log: d.log.child({ room: 'console' }),
@@ -102,10 +104,7 @@ async function customerOf(ix: Interaction, records: CustomerRecords): Promise<Cu
   const contact = contactOf(ix);
   const badge: CustomerBadge = { id: null, name: null, tier: ix.priority === 'premium' ? 'premium' : null, contact };
   if (!contact) return badge;
-  const found = await Promise.race([
-    records.identifyCaller(contact).catch(() => null),
-    sleep(NAME_WAIT_MS, null, { ref: false }),
-  ]);
+  const found = await Promise.race([records.identifyCaller(contact).catch(() => null), sleep(NAME_WAIT_MS, null, { ref: false })]);
   return found ? { id: found.id, name: found.name, tier: found.tier, contact } : badge;
 }
 
@@ -119,8 +118,23 @@ function cachedToday(config: Config, db: pg.Pool, now: () => Date): () => Promis
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: config.company.timezone }).format(now());
     last = (async () => {
       const { rows } = await db.query<{ lo: Date }>('select ($1::date)::timestamp at time zone $2 as lo', [day, config.company.timezone]);
-      const stats = await teamStats(db, { from: rows[0]!.lo, to: new Date(now().getTime() + 1000), serviceLevelSeconds: config.routing.serviceLevelSeconds });
-      return Object.fromEntries(stats.map((s) => [s.team, { queued: s.queued, answered: s.answered, abandoned: s.abandoned, serviceLevel: s.serviceLevel, avgWaitSeconds: s.avgWaitSeconds }]));
+      const stats = await teamStats(db, {
+        from: rows[0]!.lo,
+        to: new Date(now().getTime() + 1000),
+        serviceLevelSeconds: config.routing.serviceLevelSeconds,
+      });
+      return Object.fromEntries(
+        stats.map((s) => [
+          s.team,
+          {
+            queued: s.queued,
+            answered: s.answered,
+            abandoned: s.abandoned,
+            serviceLevel: s.serviceLevel,
+            avgWaitSeconds: s.avgWaitSeconds,
+          },
+        ]),
+      );
     })();
     last.catch(() => (at = 0));
     return last;

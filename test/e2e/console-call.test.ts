@@ -43,10 +43,14 @@ describe('a call taken in the console', () => {
     await waitFor('gary available', async () => (await t.relais.routing.agent('gary')).presence === 'available');
 
     // Marie Dupont (premium at the shop) calls and chooses the technical support.
-    const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 800 }, { dtmf: '3' }, { pause: 6000 }, { speak: true }, { pause: 4000 }, { hangup: true }], {
-      from: '0612345678',
-      timeoutMs: 90_000,
-    });
+    const c = await caller(
+      t,
+      [{ pause: promptMs(t, 'greeting') + 800 }, { dtmf: '3' }, { pause: 6000 }, { speak: true }, { pause: 4000 }, { hangup: true }],
+      {
+        from: '0612345678',
+        timeoutMs: 90_000,
+      },
+    );
     const offer = page.locator('.offer');
     await offer.waitFor({ timeout: 20_000 });
     await expect.poll(() => offer.textContent()).toContain('Marie Dupont');
@@ -59,7 +63,15 @@ describe('a call taken in the console', () => {
     // Audio from the caller reaches the page (WebRTC's own statistics, shown in the call panel).
     await waitFor(
       'audio received in the browser',
-      async () => Number(/Audio reçu : (\d+)/.exec((await page.locator('.audio-stats').textContent().catch(() => '')) ?? '')?.[1] ?? 0) > 100,
+      async () =>
+        Number(
+          /Audio reçu : (\d+)/.exec(
+            (await page
+              .locator('.audio-stats')
+              .textContent()
+              .catch(() => '')) ?? '',
+          )?.[1] ?? 0,
+        ) > 100,
       15_000,
     );
     const panel = await page.locator('.call-panel').textContent();
@@ -71,9 +83,13 @@ describe('a call taken in the console', () => {
     expect(fromAgent.length).toBeGreaterThan(200);
     await page.getByText('En communication').waitFor({ state: 'detached', timeout: 10_000 });
 
-    const [marie] = await (await fetch(`${base()}/api/customers?q=0612345678`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json();
+    const [marie] = await (
+      await fetch(`${base()}/api/customers?q=0612345678`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
+    ).json();
     await waitFor('the call on the timeline', async () => {
-      const { entries } = await (await fetch(`${base()}/api/customers/${marie.id}/timeline`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json();
+      const { entries } = await (
+        await fetch(`${base()}/api/customers/${marie.id}/timeline`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
+      ).json();
       return entries.some((e: { agent: string; outcome: string }) => e.agent === 'gary' && e.outcome === 'answered');
     });
     await expectNothingLeft(t);

@@ -70,7 +70,12 @@ describe("the supervisors' wall", () => {
     try {
       const callers: Caller[] = [];
       for (let i = 0; i < 3; i++) {
-        callers.push(await caller(t, [{ pause: promptMs(t, 'greeting') + 800 }, { dtmf: '3' }, { waitBye: true }], { from: `061111111${i}`, timeoutMs: 120_000 }));
+        callers.push(
+          await caller(t, [{ pause: promptMs(t, 'greeting') + 800 }, { dtmf: '3' }, { waitBye: true }], {
+            from: `061111111${i}`,
+            timeoutMs: 120_000,
+          }),
+        );
         await waitFor(`caller ${i + 1} waiting`, async () => (await t.relais.routing.teamSnapshot('technical')).waiting === i + 1, 20_000);
       }
       // Changes a supervisor could tell apart: each one stays a moment.
@@ -103,44 +108,48 @@ describe("the supervisors' wall", () => {
 });
 
 describe('offers on several channels', () => {
-  it('a chat and a callback reach the same agent within capacity; a declined one goes to the next agent', { timeout: 120_000 }, async () => {
-    const page = await consoleOf(browser, t, 'denis');
-    await page.getByLabel('Présence').selectOption('available');
-    // Hector answers sales calls from his desk phone, never picks up here; he has no chat page.
-    const hectorPhone = await staffPhone(t, 'hector', null);
-    // Denis has been free the longest: he is offered first.
-    await t.relais.routing.setPresence('denis', 'paused', 'x');
-    await t.relais.routing.setPresence('denis', 'available');
-    await t.relais.routing.setPresence('hector', 'paused', 'x');
-    await t.relais.routing.setPresence('hector', 'available');
-    await waitFor('denis ready for chats', async () => Boolean((await t.relais.routing.agent('denis')).chatReady));
+  it(
+    'a chat and a callback reach the same agent within capacity; a declined one goes to the next agent',
+    { timeout: 120_000 },
+    async () => {
+      const page = await consoleOf(browser, t, 'denis');
+      await page.getByLabel('Présence').selectOption('available');
+      // Hector answers sales calls from his desk phone, never picks up here; he has no chat page.
+      const hectorPhone = await staffPhone(t, 'hector', null);
+      // Denis has been free the longest: he is offered first.
+      await t.relais.routing.setPresence('denis', 'paused', 'x');
+      await t.relais.routing.setPresence('denis', 'available');
+      await t.relais.routing.setPresence('hector', 'paused', 'x');
+      await t.relais.routing.setPresence('hector', 'available');
+      await waitFor('denis ready for chats', async () => Boolean((await t.relais.routing.agent('denis')).chatReady));
 
-    const v = await visitor(t);
-    const started = await v.ask('start', { topic: 'sales', name: 'Paul Visiteur', email: 'paul@example.org' });
-    expect(started.ok).toBe(true);
-    const chatOffer = page.locator('.offer-chat');
-    await chatOffer.waitFor({ timeout: 10_000 });
-    expect(await chatOffer.textContent()).toContain('Paul Visiteur');
-    await chatOffer.getByRole('button', { name: 'Répondre' }).click();
-    await page.locator('.chat-panel').waitFor();
+      const v = await visitor(t);
+      const started = await v.ask('start', { topic: 'sales', name: 'Paul Visiteur', email: 'paul@example.org' });
+      expect(started.ok).toBe(true);
+      const chatOffer = page.locator('.offer-chat');
+      await chatOffer.waitFor({ timeout: 10_000 });
+      expect(await chatOffer.textContent()).toContain('Paul Visiteur');
+      await chatOffer.getByRole('button', { name: 'Répondre' }).click();
+      await page.locator('.chat-panel').waitFor();
 
-    // A callback requested on the website, due now, while Denis chats: his voice slot is free.
-    const res = await fetch(`http://127.0.0.1:${t.config.server.port}/api/callbacks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ number: '0655555555', team: 'sales', name: 'Chloé Rappel' }),
-    });
-    expect(res.status).toBe(201);
-    const callbackOffer = page.locator('.offer-callback');
-    await callbackOffer.waitFor({ timeout: 15_000 });
-    expect(await callbackOffer.textContent()).toContain('+33655555555');
-    expect((await t.relais.routing.agent('denis')).active.chat).toBe(1);
+      // A callback requested on the website, due now, while Denis chats: his voice slot is free.
+      const res = await fetch(`http://127.0.0.1:${t.config.server.port}/api/callbacks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ number: '0655555555', team: 'sales', name: 'Chloé Rappel' }),
+      });
+      expect(res.status).toBe(201);
+      const callbackOffer = page.locator('.offer-callback');
+      await callbackOffer.waitFor({ timeout: 15_000 });
+      expect(await callbackOffer.textContent()).toContain('+33655555555');
+      expect((await t.relais.routing.agent('denis')).active.chat).toBe(1);
 
-    await callbackOffer.getByRole('button', { name: 'Refuser' }).click();
-    await callbackOffer.waitFor({ state: 'detached', timeout: 5000 });
-    // The next agent's phone rings for it.
-    await waitFor("hector's phone rings for the callback", () => invitesTo(hectorPhone) > 0, 15_000);
-    // Denis still has his chat.
-    expect(await page.locator('.chat-panel').isVisible()).toBe(true);
-  });
+      await callbackOffer.getByRole('button', { name: 'Refuser' }).click();
+      await callbackOffer.waitFor({ state: 'detached', timeout: 5000 });
+      // The next agent's phone rings for it.
+      await waitFor("hector's phone rings for the callback", () => invitesTo(hectorPhone) > 0, 15_000);
+      // Denis still has his chat.
+      expect(await page.locator('.chat-panel').isVisible()).toBe(true);
+    },
+  );
 });

@@ -28,7 +28,10 @@ export const t = {
   roles: { agent: 'Conseiller', supervisor: 'Superviseur', admin: 'Administrateur' } satisfies Record<Role, string>,
 
   // Presence
-  presence: { available: 'Disponible', paused: 'En pause', wrapup: 'Post-appel', offline: 'Hors ligne' } satisfies Record<PresenceKind, string>,
+  presence: { available: 'Disponible', paused: 'En pause', wrapup: 'Post-appel', offline: 'Hors ligne' } satisfies Record<
+    PresenceKind,
+    string
+  >,
   pauseReasons: ['Pause', 'Déjeuner', 'Réunion', 'Formation', 'Administratif'],
   pauseReason: 'Motif de la pause',
   wrapUpLeft: (s: number) => `Post-appel : ${s} s`,
@@ -37,7 +40,12 @@ export const t = {
 
   // Phone
   phone: 'Téléphone',
-  phoneState: { offline: 'Téléphone hors ligne', connecting: 'Téléphone : connexion…', registered: 'Téléphone prêt', failed: 'Téléphone refusé' },
+  phoneState: {
+    offline: 'Téléphone hors ligne',
+    connecting: 'Téléphone : connexion…',
+    registered: 'Téléphone prêt',
+    failed: 'Téléphone refusé',
+  },
   micDenied: 'Micro inaccessible : autorisez-le dans le navigateur pour répondre depuis la console.',
 
   // Offers

@@ -100,7 +100,11 @@ export function History() {
       </table>
       <p class="muted">
         {t.abandonRate} :{' '}
-        {percent(points.reduce((n, p) => n + p.queued, 0) ? points.reduce((n, p) => n + p.abandoned, 0) / points.reduce((n, p) => n + p.queued, 0) : null)}
+        {percent(
+          points.reduce((n, p) => n + p.queued, 0)
+            ? points.reduce((n, p) => n + p.abandoned, 0) / points.reduce((n, p) => n + p.queued, 0)
+            : null,
+        )}
       </p>
     </section>
   );

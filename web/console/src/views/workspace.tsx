@@ -40,7 +40,8 @@ export function Workspace() {
                 aria-selected={showing === 'chat' && c.conversation.id === currentChat.value}
                 onClick={() => ((currentChat.value = c.conversation.id), (focus.value = 'chat'))}
               >
-                <span class="kind">{t.channels.chat}</span> {c.visitor.customer?.name ?? c.visitor.name ?? t.unknownCustomer} <Tier tier={c.visitor.customer?.tier ?? null} />
+                <span class="kind">{t.channels.chat}</span> {c.visitor.customer?.name ?? c.visitor.name ?? t.unknownCustomer}{' '}
+                <Tier tier={c.visitor.customer?.tier ?? null} />
                 {c.unread > 0 && <span class="unread">{c.unread}</span>}
               </button>
             </li>
