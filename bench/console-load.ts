@@ -64,7 +64,7 @@ try {
     samples.workspace.push(performance.now() - t0);
     await page.getByText('Téléphone prêt').waitFor({ timeout: 15_000 });
     samples.phone.push(performance.now() - t0);
-    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.getByRole('button', { name: 'Déconnexion' }).click();
     await context.close();
   }
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
