@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Agent, Interaction, Offer } from './model.ts';
+import type { Agent, Interaction, Offer, TransferTarget } from './model.ts';
 
 export type RoutingEvent =
   /** Ring the agents' phones (or their console) for this interaction. */
@@ -12,6 +12,8 @@ export type RoutingEvent =
   /** Stop ringing these agents: someone else took it, the customer left, they missed or declined it. */
   | { type: 'offerCancelled'; offer: Offer; agents: string[]; reason: 'taken' | 'abandoned' | 'missed' | 'declined' }
   | { type: 'assigned'; interaction: Interaction; agent: string }
+  /** The agent who had it passed it on (it is now offered, queued, or the consulted colleague's). */
+  | { type: 'transferred'; interaction: Interaction; from: string; to: TransferTarget; mode: 'blind' | 'attended' }
   /** The team's queue changed: positions and estimates may have moved. */
   | { type: 'queue'; team: string }
   | { type: 'presence'; agent: Agent };
