@@ -16,6 +16,7 @@ import { renderPrompts, type RenderedPrompt } from '../asterisk/prompts.ts';
 import { ariAnswers, ariEndpointOf, AsteriskSupervisor } from '../asterisk/supervisor.ts';
 import type { PromptId } from '../ivr/call-flow.ts';
 import { CallStore } from '../ivr/call-store.ts';
+import { callNoticePublisher } from '../ivr/call-notices.ts';
 import { IvrApp } from '../ivr/ivr-app.ts';
 import { promptSources } from '../ivr/prompts.fr.ts';
 import type { QueueSettings } from '../ivr/queue-waiter.ts';
@@ -122,6 +123,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     isOpen: (at) => isOpen(hours, at),
     callbacks: callbacks?.edge,
     records,
+    notify: callNoticePublisher(redis, config.redis.prefix, log),
   });
   let chat: Chat | undefined;
   const unsubscribeRouting = await subscribeRouting(redis, routingStore.eventsChannel, log, (e) => {
