@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 
 export const apiErrors = {
   API_ERR_UNAUTHENTICATED: { status: 401, message: 'a valid bearer token is required' },
+  API_ERR_FORBIDDEN: { status: 403, message: 'this is not yours to do' },
   API_ERR_VALIDATION: { status: 400, message: 'the request is not valid' },
   API_ERR_NOT_FOUND: { status: 404, message: 'no such resource' },
   API_ERR_CONFLICT: { status: 409, message: 'the resource is not in a state that allows this' },
@@ -14,6 +15,7 @@ export const apiErrors = {
   API_ERR_UNPROCESSABLE: { status: 422, message: 'the request is well-formed but cannot be carried out' },
   API_ERR_RATE_LIMITED: { status: 429, message: 'too many requests: try again later' },
   API_ERR_INTERNAL: { status: 500, message: 'internal error' },
+  API_ERR_UNAVAILABLE: { status: 503, message: 'not available right now: try again' },
 } as const;
 export type ApiErrorCode = keyof typeof apiErrors;
 

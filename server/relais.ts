@@ -16,6 +16,7 @@ import { renderPrompts, type RenderedPrompt } from '../asterisk/prompts.ts';
 import { ariAnswers, ariEndpointOf, AsteriskSupervisor } from '../asterisk/supervisor.ts';
 import type { PromptId } from '../ivr/call-flow.ts';
 import { CallStore } from '../ivr/call-store.ts';
+import { CallCommands } from '../ivr/call-commands.ts';
 import { callNoticePublisher } from '../ivr/call-notices.ts';
 import { IvrApp } from '../ivr/ivr-app.ts';
 import { promptSources } from '../ivr/prompts.fr.ts';
@@ -37,6 +38,7 @@ import { registerCallbackRoutes, registerPublicCallbackRoutes } from './routes/c
 import type { CallbackService } from '../callback/service.ts';
 import type { CustomerRecords } from '../customers/index.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
+import { registerCallRoutes } from './routes/calls.ts';
 import { startCallbacks, startChatRoom, startRecords } from './rooms.ts';
 import type { Chat } from '../chat/index.ts';
 
@@ -130,8 +132,14 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     ivr.onRoutingEvent(e);
     chat?.onRoutingEvent(e);
   });
-  // One Relais process at a time owns this Asterisk's application; the others stand by.
+  // One Relais process at a time owns this Asterisk's application; the others stand by, and pass
+  // the agents' call-control requests to it.
   const lease = new AriLease(redis, `${config.redis.prefix}:ari-owner:${config.asterisk.instance}`, log);
+  const calls = new CallCommands(redis, config.redis.prefix, log.child({ room: 'calls' }), {
+    owner: () => lease.owned && conn.connected,
+    desk: ivr,
+  });
+  await calls.start();
   await lease.start({
     acquired: () => conn.start(),
     lost: () => {
@@ -163,6 +171,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     registerStatsRoutes(api, config, db, now);
     if (callbacks) registerCallbackRoutes(api, config, callbacks.service);
     registerCustomerRoutes(api, records, callbacks?.service);
+    registerCallRoutes(api, config, calls, routing);
   });
   await http.listen({ host: config.server.host, port: config.server.port });
 
@@ -187,6 +196,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       await chat?.close();
       await http.close();
       ivr.detach();
+      await calls.stop();
       await unsubscribeRouting();
       conn.close();
       await lease.release();
