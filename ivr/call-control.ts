@@ -177,10 +177,17 @@ export class CallControl implements ControllableCall {
     if (this.consultation.legGone(channelId, cause)) this.onLine({ type: 'colleagueGone', why: 'colleague-hung-up' });
   }
 
-  /** The agent's own phone hung up. True when that passes the call to the colleague consulted; false: the call ends. */
-  agentGone(): boolean {
+  /**
+   * The agent's own phone hung up (`channelId`: their leg). True when that passes the call to the
+   * colleague consulted; false: the call ends. Asterisk tells it twice (StasisEnd, then
+   * ChannelDestroyed): the second finds the call passed on already.
+   */
+  agentGone(channelId: string): boolean {
     if (this.state.step !== 'consulting' || !this.state.answered) return false;
-    this.onLine({ type: 'agentGone' });
+    this.serialised(async () => {
+      const outcome = this.leg?.channelId === channelId && !this.over ? react(this.state, { type: 'agentGone' }) : undefined;
+      if (outcome) await this.run(outcome, this.leg!);
+    }).catch((err) => this.log.warn({ err }, 'passing the call on after the agent hung up failed'));
     return true;
   }
 
@@ -222,6 +229,7 @@ export class CallControl implements ControllableCall {
   }
 
   private onLine(e: LineEvent): void {
+    this.log.info({ step: 'control-event', event: e.type, state: this.state.step }, 'call control: on the line');
     this.serialised(async () => {
       const outcome = this.over ? undefined : react(this.state, e);
       if (outcome && this.leg) await this.run(outcome, this.leg);

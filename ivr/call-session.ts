@@ -185,7 +185,7 @@ export class CallSession {
     if (channelId === this.callId) return this.end('caller hung up', { callerGone: true });
     // During a consultation the agent hanging up passes the call to the colleague.
     if (this.control.agent?.channelId === channelId)
-      return void (this.control.agentGone() || this.end('agent hung up', { agentGone: true }));
+      return void (this.control.agentGone(channelId) || this.end('agent hung up', { agentGone: true }));
     if (this.control.owns(channelId)) return this.control.legGone(channelId, cause);
     this.ringer.legGone(channelId, cause);
   }

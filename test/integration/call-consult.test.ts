@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { API_TOKEN, freeTcpPort, startTestRelais, type TestRelais } from '../support/relais.ts';
 import { caller, expectNothingLeft, promptMs, releasePeers, staffPhone, waitFor } from '../support/calls.ts';
 import { consoleOf, expectDone, listenToNotices, sleep, talkUntilBye } from '../support/call-control.ts';
+import { speechLoopPcap } from '../support/speech-pcap.ts';
 import { expectHoldMusic, expectSpeech, heardBetween } from '../support/listening.ts';
 import { startRelais } from '../../server/relais.ts';
 
@@ -52,7 +53,9 @@ async function garyAnswered(agent: ReturnType<typeof consoleOf>): Promise<number
 describe('an attended transfer', { timeout: 150_000 }, () => {
   it('the caller holds with music while agent and colleague talk; completed, the caller is with the colleague', async () => {
     const { eleonore, gary, c, call, agent } = await eleonoreOnACall(500);
+    const asked = Date.now();
     const r = await agent.transfer(call.id, { agent: 'gary' }, 'attended');
+    const consultMs = Date.now() - asked;
     expectDone(r);
     expect(r.body.call).toMatchObject({ state: 'consulting', colleague: { agent: 'gary', answered: false } });
     const consulting = await garyAnswered(agent);
@@ -61,7 +64,9 @@ describe('an attended transfer', { timeout: 150_000 }, () => {
     expect(await t.relais.routing.agent('gary')).toMatchObject({ active: { call: 1 } });
     await sleep(4500);
 
+    const completing = Date.now();
     const completed = await agent.complete(call.id);
+    const completeMs = Date.now() - completing;
     expectDone(completed);
     expect(completed.body.call).toBeNull();
     const handedOver = Date.now();
@@ -73,6 +78,13 @@ describe('an attended transfer', { timeout: 150_000 }, () => {
     expectDone(await consoleOf(t, 'gary').hangup(call.id));
     expect((await c.done).code).toBe(0);
 
+    const garyAnswer = gary.received('ACK')[0]!.at;
+    const first = (port: number, after: number) =>
+      c.capture.packets().find((p) => p.dstPort === port && p.time * 1000 >= after)!.time * 1000;
+    console.info(
+      `attended transfer: consult request ${consultMs} ms, its INVITE at gary ${gary.received('INVITE')[0]!.at - asked} ms after the request; ` +
+        `gary's answer → first audio to gary ${Math.round(first(gary.mediaPort, garyAnswer) - garyAnswer)} ms; complete request ${completeMs} ms`,
+    );
     const window = (port: number, from: number) => heardBetween(c.capture, port, from, from + 3500);
     expectHoldMusic(window(c.mediaPort, consulting + 500), 'the caller, during the consultation');
     expectSpeech(window(eleonore.mediaPort, consulting + 500), 'eleonore, consulting gary');
@@ -122,6 +134,33 @@ describe('an attended transfer', { timeout: 150_000 }, () => {
     expectDone(await agent.hangup(call.id));
     expect((await c.done).code).toBe(0);
     expectHoldMusic(heardBetween(c.capture, c.mediaPort, stillHeld, stillHeld + 3000), 'the caller, after the colleague did not answer');
+    await expectNothingLeft(t);
+  });
+
+  it("the agent hanging up their phone once the colleague answered passes them the call, as a desk phone's transfer does", async () => {
+    // Eleonore's phone hangs up 8 s after answering: by then gary answered the consultation.
+    const eleonore = await staffPhone(t, 'eleonore', 300, [{ play: speechLoopPcap(2) }, { pause: 8000 }, { hangup: true }]);
+    const gary = await staffPhone(t, 'gary', 500, talkUntilBye());
+    const c = await caller(t, [{ pause: inQueue() }, { dtmf: '2' }, ...talkUntilBye()], {
+      alsoCapture: [gary.mediaPort],
+      timeoutMs: 150_000,
+    });
+    const agent = consoleOf(t, 'eleonore');
+    const call = await agent.call();
+    expectDone(await agent.transfer(call.id, { agent: 'gary' }, 'attended'));
+    await garyAnswered(agent);
+    const withGary = await consoleOf(t, 'gary').call('gary has the call', 15_000);
+    const handedOver = Date.now();
+    expect(withGary).toMatchObject({ id: call.id, agent: 'gary', state: 'talking' });
+    expect(eleonore.messages().filter((m) => m.startsWith('>BYE'))).toHaveLength(1);
+    await sleep(3500);
+    expectDone(await consoleOf(t, 'gary').hangup(call.id));
+    expect((await c.done).code).toBe(0);
+    expectSpeech(heardBetween(c.capture, c.mediaPort, handedOver + 300, handedOver + 3300), 'the caller, with gary');
+    expect(notices.notices.find((n) => n.type === 'transferred' && n.call.id === call.id)).toMatchObject({
+      mode: 'attended',
+      from: 'eleonore',
+    });
     await expectNothingLeft(t);
   });
 
