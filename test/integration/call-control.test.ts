@@ -51,7 +51,9 @@ describe('hold and resume', { timeout: 150_000 }, () => {
     const connected = Date.now();
     await sleep(4000);
 
+    const holding0 = Date.now();
     const held = await agent.hold(call.id);
+    console.info(`hold request (on the owner): ${Date.now() - holding0} ms`);
     expectDone(held);
     expect(held.body.call).toMatchObject({ state: 'held' });
     expect((await agent.hold(call.id)).body.call).toMatchObject({ state: 'held' }); // a second click changes nothing
@@ -81,6 +83,29 @@ describe('hold and resume', { timeout: 150_000 }, () => {
 
     expect(notices.types(call.id)).toEqual(['connected', 'held', 'resumed', 'ended']);
     expect(await t.relais.routing.agent('eleonore')).toMatchObject({ presence: 'wrapup', active: { call: 0 } });
+    await expectNothingLeft(t);
+  });
+});
+
+describe('a call on hold when Relais restarts', { timeout: 150_000 }, () => {
+  it('is still on hold, with its music, in the new Relais; resumed, caller and agent talk again', async () => {
+    const eleonore = await staffPhone(t, 'eleonore', 300, talkUntilBye());
+    const c = await afterSalesCaller([eleonore.mediaPort]);
+    const call = await consoleOf(t, 'eleonore').call();
+    expectDone(await consoleOf(t, 'eleonore').hold(call.id));
+    await t.restart();
+    await waitFor('the call adopted', () => t.relais.ivr.activeCalls === 1, 10_000);
+    const adopted = Date.now();
+    expect(await consoleOf(t, 'eleonore').mine()).toMatchObject([{ id: call.id, state: 'held' }]);
+    await sleep(3500);
+    expectDone(await consoleOf(t, 'eleonore').resume(call.id));
+    const resumedAt = Date.now();
+    await sleep(3500);
+    expectDone(await consoleOf(t, 'eleonore').hangup(call.id));
+    expect((await c.done).code).toBe(0);
+    expectHoldMusic(heardBetween(c.capture, c.mediaPort, adopted, adopted + 3000), 'the caller, held across the restart');
+    expectSpeech(heardBetween(c.capture, c.mediaPort, resumedAt + 500, resumedAt + 3000), 'the caller, resumed');
+    expectSpeech(heardBetween(c.capture, eleonore.mediaPort, resumedAt + 500, resumedAt + 3000), 'the agent, resumed');
     await expectNothingLeft(t);
   });
 });
@@ -119,7 +144,8 @@ describe('a blind transfer to a colleague', { timeout: 150_000 }, () => {
 
     const firstToGary = c.capture.packets().find((p) => p.dstPort === gary.mediaPort && p.time * 1000 >= answered);
     console.info(
-      `blind transfer: request → colleague's phone answered ${answered - asked} ms (500 ms of it ringing); answer → first audio ${Math.round(firstToGary!.time * 1000 - answered)} ms`,
+      `blind transfer: request → INVITE at the colleague's phone ${gary.received('INVITE')[0]!.at - asked} ms, → answered ${answered - asked} ms ` +
+        `(500 ms of it ringing); answer → first audio to the colleague ${Math.round(firstToGary!.time * 1000 - answered)} ms`,
     );
     expectSpeech(heardBetween(c.capture, c.mediaPort, answered + 1000, answered + 4000), 'the caller, with gary');
     expectSpeech(heardBetween(c.capture, gary.mediaPort, answered + 1000, answered + 4000), 'gary, with the caller');
