@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { RoutingCore } from '../routing/core.ts';
 import type { RoutingEvent } from '../routing/events.ts';
+import type { CallNotice } from '../ivr/call-notices.ts';
 import type { Agent, Interaction } from '../routing/model.ts';
 import { CONSOLE_NAMESPACE, consoleEvents, type AssignedView, type CustomerBadge, type Role, type WallTeam } from './protocol.ts';
 import { agentStateView, offerView } from './views.ts';
@@ -40,6 +41,7 @@ const WALL_EVERY_MS = 300;
 
 export interface ConsoleSocket {
   onRoutingEvent(e: RoutingEvent): void;
+  onCallNotice(n: CallNotice): void;
   close(): void;
 }
 
@@ -71,6 +73,18 @@ export function startConsoleSocket(d: ConsoleSocketDeps): ConsoleSocket {
   return {
     onRoutingEvent(e) {
       void handle(e).catch((err: Error) => d.log.warn({ err: err.message, event: e.type }, 'console event failed'));
+    },
+    onCallNotice(n) {
+      const to = (agent: string | undefined, event: 'call' | 'callEnded', data: unknown) => {
+        if (agent && here(agent)) ns.local.to(agentRoom(agent)).emit(event, data as never);
+      };
+      if (n.type === 'transferring') return to(n.from, 'callEnded', { callId: n.callId });
+      if (n.type === 'ended') {
+        to(n.agent, 'callEnded', { callId: n.callId });
+        return to(n.colleague, 'callEnded', { callId: n.callId });
+      }
+      if (n.type === 'transferred') to(n.from, 'callEnded', { callId: n.call.id });
+      to(n.call.agent, 'call', n.call);
     },
     close() {
       clearTimeout(wallTimer);

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
@@ -14,6 +15,7 @@ import type { Chat } from '../chat/index.ts';
 import type { CustomerRecords } from '../customers/index.ts';
 import type { CustomerBadge, WallTeam } from '../console/protocol.ts';
 import { startConsoleSocket, type ConsoleSocket } from '../console/socket.ts';
+import { subscribeCallNotices } from '../ivr/call-notices.ts';
 import { contactOf, NO_FIGURES, wallTeam, type TeamToday } from '../console/views.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import type { Interaction } from '../routing/model.ts';
@@ -28,7 +30,7 @@ export interface ConsoleRoom {
   socket: ConsoleSocket;
   /** Registers the console's staff routes in the permissions scope. */
   registerApi(scope: FastifyInstance): void;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** How long the console waits for a customer's name before showing the number alone. */
@@ -41,6 +43,7 @@ export async function startConsoleRoom(
   d: {
     http: FastifyInstance;
     io: Server;
+    redis: Redis;
     db: pg.Pool;
     routing: RoutingCore;
     records: CustomerRecords;
@@ -75,6 +78,8 @@ export async function startConsoleRoom(
     },
     log: d.log.child({ room: 'console' }),
   });
+  // Hold, transfers and the end of calls, told by the process that holds the calls.
+  const unsubscribeCalls = await subscribeCallNotices(d.redis, config.redis.prefix, d.log, (n) => socket.onCallNotice(n));
   const a = config.asterisk;
   const sip = startSipProxy({
     http: d.http.server,
@@ -92,7 +97,8 @@ export async function startConsoleRoom(
         callNow: d.callbacks && ((id) => d.callbacks!.callNow(id)),
         chatTicket: async (id, agent) => (d.chat ? d.chat.service.toTicket(id, agent) : 'not-yours'),
       }),
-    close() {
+    async close() {
+      unsubscribeCalls();
       socket.close();
       sip.close();
     },

@@ -53,9 +53,7 @@ function banner(config: Config, secretsFile: string, demo?: DemoServices): strin
     `                 first passwords are the RELAIS_CONSOLE_PASSWORD_* entries of ${secretsFile}`,
     ...(demo ? [...demo.describe(), `  Known callers: ${knownCallers()}`] : []),
     ...(config.chat
-      ? [
-          `  Demo shop:     http://${config.server.host}:${config.server.port}/demo/shop (and /demo/helpdesk): the chat widget`,
-        ]
+      ? [`  Demo shop:     http://${config.server.host}:${config.server.port}/demo/shop (and /demo/helpdesk): the chat widget`]
       : []),
     `  Customers:     curl -H "Authorization: Bearer $RELAIS_API_TOKEN" http://${config.server.host}:${config.server.port}/api/customers?q=dupont`,
     '  Asterisk keeps running when Relais stops (calls survive a restart); `npm stop` stops it.',

@@ -199,6 +199,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   consoleRoom = await startConsoleRoom(config, {
     http,
     io: sockets.io,
+    redis,
     db,
     routing,
     records,
@@ -243,7 +244,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       await callbacks?.stop();
       supervisor.unwatch();
       await chat?.close();
-      consoleRoom?.close();
+      await consoleRoom?.close();
       await sockets.close();
       await http.close();
       ivr.detach();

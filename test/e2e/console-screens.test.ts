@@ -31,8 +31,13 @@ beforeAll(async () => {
   // A visitor asks the technical support a question; Gary takes it.
   await waitFor('gary ready for chats', async () => Boolean((await t.relais.routing.agent('gary')).chatReady));
   const v = await visitor(t);
-  expect((await v.ask('start', { topic: 'technical', name: 'Lucie Martin', email: 'lucie@example.org', page: '/offres/seedbox' })).ok).toBe(true);
-  await v.ask('send', { id: crypto.randomUUID(), text: 'Bonjour, ma seedbox ne répond plus depuis ce matin : https://iseedor.example/statut' });
+  expect((await v.ask('start', { topic: 'technical', name: 'Lucie Martin', email: 'lucie@example.org', page: '/offres/seedbox' })).ok).toBe(
+    true,
+  );
+  await v.ask('send', {
+    id: crypto.randomUUID(),
+    text: 'Bonjour, ma seedbox ne répond plus depuis ce matin : https://iseedor.example/statut',
+  });
   await page.locator('.offer-chat').getByRole('button', { name: 'Répondre' }).click();
   await page.locator('.chat-panel').waitFor();
   await page.getByLabel('Votre réponse…').fill('Bonjour Lucie, je regarde cela tout de suite.');
@@ -88,13 +93,15 @@ async function layoutProblems(p: Page): Promise<string[]> {
   return p.evaluate(() => {
     const problems: string[] = [];
     const width = window.innerWidth;
-    if (document.documentElement.scrollWidth > width) problems.push(`page ${document.documentElement.scrollWidth}px wide in a ${width}px window`);
+    if (document.documentElement.scrollWidth > width)
+      problems.push(`page ${document.documentElement.scrollWidth}px wide in a ${width}px window`);
     const bar = document.querySelector('.top-bar')?.getBoundingClientRect();
     if (bar && bar.height > 56) problems.push(`top bar on several lines (${Math.round(bar.height)}px high)`);
     const columns = [...document.querySelectorAll('.workspace > *')].map((e) => e.getBoundingClientRect());
     columns.forEach((a, i) =>
       columns.slice(i + 1).forEach((b) => {
-        if (a.right > b.left + 1 && b.right > a.left + 1 && a.bottom > b.top + 1 && b.bottom > a.top + 1) problems.push(`workspace columns ${i} and ${i + 1} overlap`);
+        if (a.right > b.left + 1 && b.right > a.left + 1 && a.bottom > b.top + 1 && b.bottom > a.top + 1)
+          problems.push(`workspace columns ${i} and ${i + 1} overlap`);
       }),
     );
     for (const el of document.querySelectorAll('button, .tier, .figures dd, h1, h2, th')) {

@@ -62,6 +62,7 @@ export const t = {
 
   // Call
   onCall: 'En communication',
+  directCall: 'Appel direct',
   ringing: 'Sonnerie…',
   connecting: 'Connexion…',
   hangup: 'Raccrocher',

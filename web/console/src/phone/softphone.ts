@@ -112,7 +112,9 @@ export async function answer(): Promise<void> {
     await current.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
   } catch (err) {
     // No microphone (refused, or none): SIP.js has refused this leg; the agent's desk phone still rings.
-    throw err instanceof DOMException && (err.name === 'NotAllowedError' || err.name === 'NotFoundError') ? new MicrophoneUnavailable() : err;
+    throw err instanceof DOMException && (err.name === 'NotAllowedError' || err.name === 'NotFoundError')
+      ? new MicrophoneUnavailable()
+      : err;
   }
 }
 

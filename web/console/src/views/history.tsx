@@ -115,7 +115,17 @@ export function History() {
 const dayLabel = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit' });
 const hourLabel = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
 
-function Chart({ title, by, x, series }: { title: string; by: 'hour' | 'day'; x: number[]; series: [string, (number | null)[], string][] }) {
+function Chart({
+  title,
+  by,
+  x,
+  series,
+}: {
+  title: string;
+  by: 'hour' | 'day';
+  x: number[];
+  series: [string, (number | null)[], string][];
+}) {
   const label = (seconds: number) => (by === 'hour' ? hourLabel : dayLabel).format(new Date(seconds * 1000));
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
