@@ -74,6 +74,11 @@ describe('a call taken in the console', () => {
     await page.getByText('En attente (musique pour le client)').waitFor({ timeout: 5000 });
     await page.getByRole('button', { name: 'Reprendre' }).click();
     await page.getByText('En attente (musique pour le client)').waitFor({ state: 'detached', timeout: 5000 });
+    // Keypad digits reach the caller (RFC 4733 through Asterisk).
+    await page.getByText('Clavier').click();
+    await page.locator('.keys').getByRole('button', { name: '5', exact: true }).click();
+    await page.locator('.keys').getByRole('button', { name: '#', exact: true }).click();
+    await page.waitForTimeout(600); // each tone lasts 120 ms, 70 ms apart
 
     // Blind transfer to Hector, free again.
     await t.relais.routing.setPresence('hector', 'available');
@@ -89,6 +94,7 @@ describe('a call taken in the console', () => {
       .packets()
       .filter((p) => p.dstPort === c.mediaPort && p.time * 1000 > answeredAt + 500 && p.time * 1000 < transferredAt);
     expect(fromGary.length).toBeGreaterThan(100);
+    expect(c.capture.dtmfTo(c.mediaPort)).toBe('5#');
     // Hector's phone rang and the caller heard him.
     expect(invitesTo(hector)).toBe(1);
     expect(heardPrompt(c.capture.audioTo(c.mediaPort), speechWav()).heard).toBe(true);

@@ -140,7 +140,8 @@ export function sendDigit(digit: string): void {
   const sender = peer(current)
     ?.getSenders()
     .find((x) => x.dtmf);
-  sender?.dtmf?.insertDTMF(digit, 120, 70);
+  // insertDTMF replaces the tones still to play: digits typed quickly are appended to them.
+  if (sender?.dtmf) sender.dtmf.insertDTMF(sender.dtmf.toneBuffer + digit, 120, 70);
 }
 
 function peer(session: Session): RTCPeerConnection | undefined {
