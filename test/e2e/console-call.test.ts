@@ -4,24 +4,16 @@
  * console rings with their name and tier, the agent answers in the page, audio flows both ways,
  * the call ends and lands on the customer's timeline.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakePrestashop, type FakePrestashop } from '../../demo/fake-prestashop.ts';
-import { launchChromium } from '../support/browser.ts';
+import { consoleOf, launchChromium, MEDIA_FLAGS } from '../support/browser.ts';
 import { caller, expectCompleted, expectNothingLeft, promptMs, releasePeers, waitFor } from '../support/calls.ts';
 import { API_TOKEN, startTestRelais, type TestRelais } from '../support/relais.ts';
 
 let t: TestRelais;
 let shop: FakePrestashop;
 let browser: Browser;
-
-/** Chromium with a fake microphone it may use without asking, talking WebRTC on this machine. */
-export const MEDIA_FLAGS = [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 beforeAll(async () => {
   shop = await startFakePrestashop();
@@ -42,17 +34,6 @@ afterAll(async () => {
 });
 
 const base = () => `http://127.0.0.1:${t.config.server.port}`;
-
-/** A staff member's console, logged in, their browser phone registered. */
-export async function consoleOf(b: Browser, tr: TestRelais, staff: string): Promise<Page> {
-  const page = await (await b.newContext()).newPage();
-  await page.goto(`http://127.0.0.1:${tr.config.server.port}/console/`);
-  await page.getByLabel('Identifiant').fill(staff);
-  await page.getByLabel('Mot de passe').fill(tr.consolePasswords[staff]!);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.getByText('Téléphone prêt').waitFor({ timeout: 15_000 });
-  return page;
-}
 
 describe('a call taken in the console', () => {
   it('rings with the customer and tier, is answered in the browser, audio flows both ways, and lands on the timeline', async () => {
