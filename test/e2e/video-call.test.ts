@@ -116,6 +116,17 @@ describe('a video call from a chat', { timeout: 180_000 }, () => {
     // The chat goes on beside the call.
     await chatGoesOn(agent, visitor, 'Je vous montre mon erreur.');
 
+    // The visitor turns the camera off and mutes: Denis is told in words, then both come back.
+    await visitor.getByRole('button', { name: 'Couper la caméra' }).click();
+    await agent.getByText('Caméra du client coupée').waitFor({ timeout: 10_000 });
+    await visitor.getByRole('button', { name: 'Couper le micro' }).click();
+    await agent.getByText('Micro du client coupé').waitFor({ timeout: 10_000 });
+    await visitor.getByRole('button', { name: 'Réactiver la caméra' }).click();
+    await visitor.getByRole('button', { name: 'Réactiver le micro' }).click();
+    await agent.getByText('Caméra du client coupée').waitFor({ state: 'detached', timeout: 10_000 });
+    await grows(agent, 'frames', 20);
+    await grows(agent, 'audio', 30);
+
     // The visitor shares their screen; Denis receives it.
     await visitor.getByRole('button', { name: 'Partager l’écran' }).click();
     await grows(agent, 'screen', 20);

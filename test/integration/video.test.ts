@@ -188,6 +188,19 @@ describe('video signalling', { timeout: 60_000 }, () => {
     const { session } = await v.ask('video:propose', {});
     expect(await a.ask('video:answer', { sessionId: session.id, accept: true })).toMatchObject({ ok: true, session: { state: 'active' } });
     expect((await t.relais.routing.agent('denis')).active.video).toBe(1); // no call offered on top
+    // Parameters mediasoup refuses (a codec the call does not speak): refused, nothing made.
+    await v.ask('video:join', { sessionId: session.id });
+    const send = await v.ask('video:transport', { sessionId: session.id, direction: 'send' });
+    const h264 = { ...vp8(99), codecs: [{ mimeType: 'video/H264', payloadType: 102, clockRate: 90000 }] };
+    const refused = await v.ask('video:produce', {
+      sessionId: session.id,
+      transportId: send.transport.id,
+      kind: 'video',
+      rtpParameters: h264,
+      source: 'camera',
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'VIDEO_ERR_MEDIA', then: 'fix' } });
+    expect(await counts()).toEqual({ rooms: 1, transports: 1, producers: 0, consumers: 0 });
     await inCall(v, a, session.id);
     expect(await counts()).toEqual({ rooms: 1, transports: 4, producers: 4, consumers: 4 });
     expect(await a.next('video:session', (s) => s.present?.length === 2)).toBeTruthy();

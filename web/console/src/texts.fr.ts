@@ -261,6 +261,9 @@ const outcomes: Record<string, string> = {
   failed: 'échoué',
   transferred: 'transféré',
   callback: 'rappel demandé',
+  declined: 'refusé',
+  unanswered: 'sans réponse',
+  cancelled: 'annulé',
 };
 
 /** "2 min 05 s", "45 s", "1 h 03". */
