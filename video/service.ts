@@ -13,9 +13,9 @@ import type { Config } from '../config/load.ts';
 import type { InteractionLog } from '../customers/interactions.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import { VideoError } from './errors.ts';
-import type { EndReason, SessionView, Side, VideoServerEvents } from './protocol.ts';
+import type { EndReason, SessionView, Side } from './protocol.ts';
 import { HolderGone, VideoRelay } from './relay.ts';
-import { VideoRoom } from './room.ts';
+import { CallHolder, type VideoEmitter } from './holder.ts';
 import { SessionStore, sessionView, type Session } from './sessions.ts';
 import type { VideoWorkers } from './workers.ts';
 
@@ -32,11 +32,7 @@ export interface ConversationFacts {
   visitorEmail: string | null;
 }
 
-/** Where news goes: Socket.IO rooms and sockets, in every process (signalling.ts). */
-export interface VideoEmitter {
-  toConversation(conversationId: string, event: 'video:session', data: SessionView): void;
-  toPage(side: Side, socketId: string, event: keyof VideoServerEvents, data: object): void;
-}
+export type { VideoEmitter };
 
 export interface VideoDeps {
   config: NonNullable<Config['video']>;
@@ -57,12 +53,22 @@ export type MediaOp = 'join' | 'transport' | 'connect' | 'produce' | 'consume' |
 export class VideoService {
   readonly relay: VideoRelay;
   private readonly store: SessionStore;
-  private readonly rooms = new Map<string, { room: VideoRoom; release: () => void }>();
+  private readonly holder: CallHolder;
   private readonly expiries = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly d: VideoDeps) {
     this.store = new SessionStore(d.redis, d.prefix);
     this.relay = new VideoRelay(d.redis, d.prefix, d.log, (op, args) => this.hold(op, args));
+    this.holder = new CallHolder({
+      rejoinMs: d.config.rejoinSeconds * 1000,
+      emit: d.emit,
+      store: this.store,
+      failed: async (sessionId, reason) => {
+        const s = await this.store.get(sessionId);
+        if (s) await this.finish(s, reason);
+        else this.holder.drop(sessionId);
+      },
+    });
   }
 
   start(): Promise<void> {
@@ -136,11 +142,10 @@ export class VideoService {
       await this.finish({ ...s, occupied: true }, 'failed');
       throw err;
     }
-    const room = new VideoRoom(s.id, reserved.router, reserved.slot.webRtcServer, this.roomEvents(s.id), d.config.rejoinSeconds * 1000);
-    this.rooms.set(s.id, { room, release: reserved.release });
+    this.holder.open(s.id, reserved);
     const next: Session = { ...s, state: 'active', acceptedAt: d.now().getTime(), holder: this.relay.processId, occupied: true };
     if (!(await this.store.swap(s, next, true))) {
-      this.drop(s.id);
+      this.holder.drop(s.id);
       await d.routing.release(s.agent, 'video').catch(() => undefined);
       throw new VideoError('VIDEO_ERR_STATE', 'this call was withdrawn meanwhile');
     }
@@ -195,79 +200,29 @@ export class VideoService {
   }
 
   /** What the calls held here keep in mediasoup (tests, health). */
-  async counts(): Promise<{ rooms: number; transports: number; producers: number; consumers: number }> {
-    const total = { rooms: this.rooms.size, transports: 0, producers: 0, consumers: 0 };
-    for (const r of this.rooms.values()) {
-      const c = await r.room.counts();
-      total.transports += c.transports;
-      total.producers += c.producers;
-      total.consumers += c.consumers;
-    }
-    return total;
+  counts(): ReturnType<CallHolder['counts']> {
+    return this.holder.counts();
   }
 
   /** Stops holding calls: they end (their media go with this process). */
   async close(): Promise<void> {
     for (const t of this.expiries.values()) clearTimeout(t);
-    for (const id of [...this.rooms.keys()]) {
+    for (const id of this.holder.ids()) {
       const s = await this.store.get(id).catch(() => undefined);
       if (s) await this.finish(s, 'failed').catch(() => undefined);
-      this.drop(id);
+      this.holder.drop(id);
     }
     this.relay.close();
   }
 
-  // --- the holder's side ---------------------------------------------------------------------
-
+  /** A request from any process about a call held here. */
   private async hold(op: string, a: Record<string, unknown>): Promise<unknown> {
     const sessionId = a.sessionId as string;
     if (op === 'end') {
       const s = await this.store.get(sessionId);
       return s && this.finish(s, a.reason as EndReason);
     }
-    const room = this.rooms.get(sessionId)?.room;
-    if (!room) throw new VideoError('VIDEO_ERR_NOT_FOUND', 'this call is over');
-    const side = a.side as Side;
-    const page = a.socketId as string;
-    switch (op) {
-      case 'present':
-        return room.present;
-      case 'join':
-        return room.join(side, page);
-      case 'transport':
-        return room.createTransport(side, page, a.direction as 'send' | 'recv');
-      case 'connect':
-        return room.connect(side, page, a.transportId as string, a.dtlsParameters as never);
-      case 'produce':
-        return { producerId: await room.produce(side, page, a as never) };
-      case 'consume':
-        return { consumer: await room.consume(side, page, a.producerId as string, a.rtpCapabilities) };
-      case 'resume':
-        return room.resume(side, page, a.consumerId as string);
-      case 'pause':
-        return room.pause(side, page, a.producerId as string, a.paused as boolean);
-      case 'stop':
-        return room.stop(side, page, a.producerId as string);
-      case 'leave':
-        return room.leave(side, page);
-    }
-    throw new VideoError('VIDEO_ERR_INVALID', `unknown operation ${op}`);
-  }
-
-  private roomEvents(sessionId: string) {
-    return {
-      toPage: (side: Side, socketId: string, event: keyof VideoServerEvents, data: object) =>
-        this.d.emit.toPage(side, socketId, event, data),
-      presence: (present: Side[]) =>
-        void this.store
-          .get(sessionId)
-          .then((s) => s?.state === 'active' && this.d.emit.toConversation(s.conversationId, 'video:session', sessionView(s, present))),
-      failed: (reason: 'left' | 'failed') =>
-        void this.store.get(sessionId).then(async (s) => {
-          if (s) await this.finish(s, reason);
-          else this.drop(sessionId);
-        }),
-    };
+    return this.holder.run(op, a);
   }
 
   // --- endings -------------------------------------------------------------------------------
@@ -295,7 +250,7 @@ export class VideoService {
     const { d } = this;
     if (!(await this.store.remove(s))) return undefined;
     this.clearExpiry(s.id);
-    this.drop(s.id);
+    this.holder.drop(s.id);
     if (s.occupied)
       await d.routing.release(s.agent, 'video').catch((err: Error) => d.log.warn({ err: err.message }, 'video: voice slot not released'));
     const outcome = s.acceptedAt ? 'answered' : reason === 'declined' ? 'declined' : reason === 'expired' ? 'unanswered' : 'cancelled';
@@ -307,14 +262,6 @@ export class VideoService {
     const view = sessionView(s, [], reason);
     d.emit.toConversation(s.conversationId, 'video:session', view);
     return view;
-  }
-
-  private drop(sessionId: string): void {
-    const r = this.rooms.get(sessionId);
-    if (!r) return;
-    this.rooms.delete(sessionId);
-    r.room.close();
-    r.release();
   }
 
   private clearExpiry(sessionId: string): void {
