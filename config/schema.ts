@@ -293,8 +293,12 @@ const video = z
     visitorsMayPropose: z.boolean().default(true),
     /** mediasoup workers (one process and one core each); one per core by default. */
     workers: z.number().int().min(1).max(64).optional(),
-    /** Calls one worker carries at once; past that a call is refused (bench/video-load.ts measures it). */
-    sessionsPerWorker: z.number().int().min(1).max(500).default(40),
+    /**
+     * Calls one worker carries at once; past that a call is refused. 80 calls with screens shared
+     * are mediasoup's ~500 consumers a worker; bench/video-load.ts measured 200 calls at 60 % of a
+     * core here (without SRTP, which browsers add).
+     */
+    sessionsPerWorker: z.number().int().min(1).max(500).default(80),
     /** Address the workers listen on. */
     listenIp: z
       .string()

@@ -62,6 +62,22 @@ async function grows(page: Page, what: 'frames' | 'screen' | 'audio', by: number
   return now;
 }
 
+/** Resolves when the <video> shows a decoded frame (its size is known only then). */
+async function firstFrame(page: Page, selector: string): Promise<void> {
+  await page
+    .locator(selector)
+    .first()
+    .evaluate(
+      (v: HTMLVideoElement) =>
+        new Promise<void>((resolve) => {
+          const check = () => (v.videoWidth > 0 ? resolve() : setTimeout(check, 10));
+          check();
+        }),
+      undefined,
+      { timeout: 20_000 },
+    );
+}
+
 /** Denis's console with a chat from a visitor on the shop page (from `b`). */
 async function chatting(b: Browser, name: string): Promise<{ agent: Page; visitor: Page }> {
   const agent = await consoleOf(browser, t, 'denis');
@@ -98,12 +114,14 @@ describe('a video call from a chat', { timeout: 180_000 }, () => {
     const acceptedAt = Date.now();
     await visitor.getByRole('button', { name: 'Accepter' }).click();
 
-    // Setup time: the accept click to the first frame decoded on each side.
-    await waitFor('a first frame decoded by the visitor', async () => (await statsOf(visitor)).frames > 0, 20_000);
-    const visitorFirstFrame = Date.now() - acceptedAt;
-    await waitFor('a first frame decoded by the agent', async () => (await statsOf(agent)).frames > 0, 20_000);
-    const agentFirstFrame = Date.now() - acceptedAt;
+    // Setup time: the accept click to the first frame of the other side's camera drawn on each side.
+    const [visitorFirstFrame, agentFirstFrame] = await Promise.all([
+      firstFrame(visitor, '.call video.main').then(() => Date.now() - acceptedAt),
+      firstFrame(agent, '.video-area video.main').then(() => Date.now() - acceptedAt),
+    ]);
     console.log(`video setup (accept → first frame decoded): visitor ${visitorFirstFrame} ms, agent ${agentFirstFrame} ms`);
+    await waitFor('frames counted by the visitor', async () => (await statsOf(visitor)).frames > 0, 10_000);
+    await waitFor('frames counted by the agent', async () => (await statsOf(agent)).frames > 0, 10_000);
 
     // Each side decodes the other's camera and receives their microphone, steadily.
     await grows(visitor, 'frames', 30);
