@@ -38,6 +38,8 @@ export interface AriActions {
   originate(req: OriginateRequest): Promise<void>;
   createBridge(bridgeId: string): Promise<void>;
   addToBridge(bridgeId: string, channelIds: readonly string[]): Promise<void>;
+  /** Takes channels out of a bridge; they stay in the Stasis application. */
+  removeFromBridge(bridgeId: string, channelIds: readonly string[]): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;
   listChannels(): Promise<ChannelData[]>;
   listBridges(): Promise<{ id: string; channels: string[] }[]>;
@@ -73,6 +75,7 @@ export function ariActions(http: AriHttp): AriActions {
       }),
     createBridge: (bridgeId) => http.post(`bridges/${e(bridgeId)}`, { type: 'mixing' }),
     addToBridge: (bridgeId, channelIds) => http.post(`bridges/${e(bridgeId)}/addChannel`, { channel: channelIds.join(',') }),
+    removeFromBridge: (bridgeId, channelIds) => http.post(`bridges/${e(bridgeId)}/removeChannel`, { channel: channelIds.join(',') }),
     destroyBridge: (bridgeId) => cleanup(() => http.delete(`bridges/${e(bridgeId)}`)),
     listChannels: () => http.get<ChannelData[]>('channels'),
     listBridges: () => http.get<{ id: string; channels: string[] }[]>('bridges'),

@@ -28,6 +28,8 @@ export interface LogCounts {
 export interface BenchRelais {
   config: Config;
   relais: Relais;
+  /** Each staff member's console password. */
+  consolePasswords: Record<string, string>;
   sip: { host: string; port: number };
   /** Greeting and menu lengths, as rendered. */
   promptMs: { greeting: number; menu: number };
@@ -77,6 +79,7 @@ export async function startBenchRelais(opts: {
   return {
     config,
     relais,
+    consolePasswords: isolated.consolePasswords,
     sip: { host: '127.0.0.1', port: config.asterisk.sipPort },
     promptMs: { greeting: ms('greeting'), menu: ms('menu') },
     logFile: opts.logFile,

@@ -12,6 +12,8 @@ import type { AriActions } from '../asterisk/ari-actions.ts';
 import type { PromptId } from '../ivr/call-flow.ts';
 import { OfferRinger } from '../ivr/offer-ringer.ts';
 import { PromptPlayer } from '../ivr/prompt-player.ts';
+import type { CallNotice } from '../ivr/call-notices.ts';
+import { TwoPartyControl } from '../ivr/two-party-control.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import type { Interaction, Offer } from '../routing/model.ts';
 import type { CallbackService } from './service.ts';
@@ -37,6 +39,9 @@ export interface CallbackCallDeps {
   ringSeconds: number;
   offerSeconds: (team: string) => number;
   onEnded: (call: CallbackCall) => void;
+  /** Tells the agent's console about the call (hold, resume, hang-up from the console). */
+  notify: (n: CallNotice) => void;
+  now: () => Date;
 }
 
 /** Q.850 causes of the customer's leg ending before an answer. */
@@ -57,6 +62,8 @@ export class CallbackCall {
   private readonly log: Logger;
   private readonly callbackId: string;
   private readonly number: string;
+  /** Hold, resume and hang-up from the agent's console, while agent and customer talk. */
+  readonly control: TwoPartyControl;
 
   constructor(
     private readonly deps: CallbackCallDeps,
@@ -76,6 +83,15 @@ export class CallbackCall {
       },
       null,
     );
+    this.control = new TwoPartyControl(deps, {
+      id: interaction.id,
+      team: interaction.team,
+      number: this.number,
+      bridgeId: this.bridgeId,
+      agent: () => (this.phase === 'talking' ? this.agent?.staffId : undefined),
+      customerChannel: () => (this.phase === 'talking' ? this.customerChannelId : undefined),
+      hangup: () => this.end(),
+    });
   }
 
   get id(): string {
@@ -83,9 +99,14 @@ export class CallbackCall {
   }
 
   /** A call picked up after a restart, agent and customer already talking in their bridge. */
-  static adoptTalking(deps: CallbackCallDeps, interactionId: string, agentChannelId: string, customerChannelId: string): CallbackCall {
-    const call = new CallbackCall(deps, { id: interactionId, team: '', meta: { callbackId: '', number: '' } });
-    Object.assign(call, { phase: 'talking', agent: { channelId: agentChannelId, staffId: '' }, customerChannelId });
+  static adoptTalking(
+    deps: CallbackCallDeps,
+    ix: Pick<Interaction, 'id' | 'team' | 'meta' | 'agent'>,
+    agentChannelId: string,
+    customerChannelId: string,
+  ): CallbackCall {
+    const call = new CallbackCall(deps, { id: ix.id, team: ix.team, meta: { callbackId: '', number: '', ...ix.meta } });
+    Object.assign(call, { phase: 'talking', agent: { channelId: agentChannelId, staffId: ix.agent ?? '' }, customerChannelId });
     return call;
   }
 
@@ -151,6 +172,7 @@ export class CallbackCall {
       await this.deps.ari.createBridge(this.bridgeId);
       await this.deps.ari.addToBridge(this.bridgeId, [this.agent.channelId, channelId]);
       await this.deps.ari.playOnBridge(this.bridgeId, [this.deps.media('callback-intro')], randomUUID());
+      this.control.connected();
     } catch (err) {
       this.log.error({ err }, 'callback: bridging failed');
       this.end();
@@ -185,6 +207,7 @@ export class CallbackCall {
     if (this.phase === 'ended') return;
     const wasOffering = this.phase === 'offering';
     this.phase = 'ended';
+    this.control.ended(this.agent?.staffId);
     this.ringer.kill();
     this.prompt.stop();
     const quietly = (p: Promise<unknown>) => p.catch((err) => this.log.warn({ err }, 'clean-up request failed'));

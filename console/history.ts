@@ -49,9 +49,31 @@ const csv = (rows: (string | number | null)[][]) => '\uFEFF' + rows.map((r) => r
 export function historyCsv(rows: readonly DayTeamStats[], agents: readonly (AgentStats & { name: string })[], team?: string): string {
   const teamRows = rows
     .filter((r) => !team || r.team === team)
-    .map((r) => [r.day, r.team, r.queued, r.answered, r.abandoned, r.abandonRate, r.avgWaitSeconds, r.p90WaitSeconds, r.serviceLevel, r.avgHandleSeconds]);
+    .map((r) => [
+      r.day,
+      r.team,
+      r.queued,
+      r.answered,
+      r.abandoned,
+      r.abandonRate,
+      r.avgWaitSeconds,
+      r.p90WaitSeconds,
+      r.serviceLevel,
+      r.avgHandleSeconds,
+    ]);
   return csv([
-    ['période', 'équipe', 'reçus', 'répondus', 'abandonnés', "taux d'abandon", 'attente moyenne (s)', 'attente p90 (s)', 'niveau de service', 'durée moyenne (s)'],
+    [
+      'période',
+      'équipe',
+      'reçus',
+      'répondus',
+      'abandonnés',
+      "taux d'abandon",
+      'attente moyenne (s)',
+      'attente p90 (s)',
+      'niveau de service',
+      'durée moyenne (s)',
+    ],
     ...teamRows,
     [],
     ['conseiller', 'identifiant', 'traités', 'durée moyenne (s)', 'temps de décroché moyen (s)'],

@@ -6,6 +6,10 @@
  * chat/protocol.ts), on the same connection.
  */
 import { z } from 'zod';
+import type { AgentCall } from '../ivr/call-notices.ts';
+
+/** A call the agent controls (hold, transfers): its state as the phone side tells it. */
+export type CallView = AgentCall;
 
 export const CONSOLE_NAMESPACE = '/console';
 
@@ -110,6 +114,10 @@ export interface ConsoleServerEvents {
   assigned: (a: AssignedView) => void;
   /** It is over for this agent (ended, transferred). */
   released: (r: { interactionId: string }) => void;
+  /** A call of this agent changed (held, resumed, consulting a colleague, the colleague answered...). */
+  call: (c: CallView) => void;
+  /** The call is over for this agent. */
+  callEnded: (c: { callId: string }) => void;
   /** The whole wall, on `watchWall` and at every change (at most a few times a second). */
   wall: (w: WallTeam[]) => void;
   error: (e: { code: string; message: string }) => void;

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { RoutingCore } from '../routing/core.ts';
 import type { RoutingEvent } from '../routing/events.ts';
+import type { CallNotice } from '../ivr/call-notices.ts';
 import type { Agent, Interaction } from '../routing/model.ts';
 import { CONSOLE_NAMESPACE, consoleEvents, type AssignedView, type CustomerBadge, type Role, type WallTeam } from './protocol.ts';
 import { agentStateView, offerView } from './views.ts';
@@ -40,6 +41,7 @@ const WALL_EVERY_MS = 300;
 
 export interface ConsoleSocket {
   onRoutingEvent(e: RoutingEvent): void;
+  onCallNotice(n: CallNotice): void;
   close(): void;
 }
 
@@ -48,7 +50,8 @@ export function startConsoleSocket(d: ConsoleSocketDeps): ConsoleSocket {
   ns.use((socket, next) => {
     d.authenticate(socket.handshake.headers)
       .then((staff) => {
-        if (!staff) return next(Object.assign(new Error('API_ERR_UNAUTHENTICATED: log in first'), { data: { code: 'API_ERR_UNAUTHENTICATED' } }));
+        if (!staff)
+          return next(Object.assign(new Error('API_ERR_UNAUTHENTICATED: log in first'), { data: { code: 'API_ERR_UNAUTHENTICATED' } }));
         socket.data.staff = staff;
         next();
       })
@@ -71,6 +74,18 @@ export function startConsoleSocket(d: ConsoleSocketDeps): ConsoleSocket {
     onRoutingEvent(e) {
       void handle(e).catch((err: Error) => d.log.warn({ err: err.message, event: e.type }, 'console event failed'));
     },
+    onCallNotice(n) {
+      const to = (agent: string | undefined, event: 'call' | 'callEnded', data: unknown) => {
+        if (agent && here(agent)) ns.local.to(agentRoom(agent)).emit(event, data as never);
+      };
+      if (n.type === 'transferring') return to(n.from, 'callEnded', { callId: n.callId });
+      if (n.type === 'ended') {
+        to(n.agent, 'callEnded', { callId: n.callId });
+        return to(n.colleague, 'callEnded', { callId: n.callId });
+      }
+      if (n.type === 'transferred') to(n.from, 'callEnded', { callId: n.call.id });
+      to(n.call.agent, 'call', n.call);
+    },
     close() {
       clearTimeout(wallTimer);
       ns.disconnectSockets(true);
@@ -87,7 +102,9 @@ export function startConsoleSocket(d: ConsoleSocketDeps): ConsoleSocket {
       for (const agent of mine) ns.local.to(agentRoom(agent)).emit('offer', view);
     } else if (e.type === 'offerCancelled') {
       for (const agent of e.agents.filter(here))
-        ns.local.to(agentRoom(agent)).emit('offerCancelled', { offerId: e.offer.id, interactionId: e.offer.interactionId, reason: e.reason });
+        ns.local
+          .to(agentRoom(agent))
+          .emit('offerCancelled', { offerId: e.offer.id, interactionId: e.offer.interactionId, reason: e.reason });
     } else if (e.type === 'assigned' && here(e.agent)) {
       ns.local.to(agentRoom(e.agent)).emit('assigned', await assignedView(e.interaction, d));
       sendAgent(await d.routing.agent(e.agent));
@@ -137,7 +154,7 @@ async function welcome(socket: Socket, d: ConsoleSocketDeps): Promise<void> {
   });
   handle(socket, log, 'watchWall', async (p) => {
     if (staff.role === 'agent') throw new ConsoleRefusal('API_ERR_FORBIDDEN', 'the live wall is for supervisors');
-    if (!p.on) return void (await socket.leave(WALL_ROOM)), {};
+    if (!p.on) return (void (await socket.leave(WALL_ROOM)), {});
     await socket.join(WALL_ROOM);
     socket.emit('wall', await d.wall());
     return {};
@@ -161,9 +178,11 @@ function handle<E extends keyof typeof consoleEvents>(
   run: (p: ReturnType<(typeof consoleEvents)[E]['parse']>) => Promise<object>,
 ): void {
   socket.on(event as string, async (payload: unknown, ack: unknown) => {
-    if (typeof ack !== 'function') return void socket.emit('error', { code: 'API_ERR_VALIDATION', message: 'an acknowledgement callback is required' });
+    if (typeof ack !== 'function')
+      return void socket.emit('error', { code: 'API_ERR_VALIDATION', message: 'an acknowledgement callback is required' });
     const parsed = consoleEvents[event].safeParse(payload);
-    if (!parsed.success) return void ack({ ok: false, error: { code: 'API_ERR_VALIDATION', message: parsed.error.issues[0]?.message ?? 'invalid' } });
+    if (!parsed.success)
+      return void ack({ ok: false, error: { code: 'API_ERR_VALIDATION', message: parsed.error.issues[0]?.message ?? 'invalid' } });
     try {
       ack({ ok: true, ...(await run(parsed.data as never)) });
     } catch (err) {

@@ -14,7 +14,7 @@
  *     └─ nobody logged in, or the wait over the team's limit ─▶ no-answer message ─▶ hang up
  */
 import { callbackFromQueue, callbackStep, offerCallback, resumeCallback } from './callback-flow.ts';
-import { enterQueue, queueStep } from './queue-flow.ts';
+import { afterTransfer, enterQueue, queueStep } from './queue-flow.ts';
 import {
   play,
   type CallEvent,
@@ -95,6 +95,9 @@ export function step(state: CallState, event: CallEvent, menu: MenuSettings): Tr
       return stay(state);
 
     case 'talking':
+      if (event.type === 'transferred') return afterTransfer(state.team, event.to, menu.callbacks);
+      return stay(state);
+
     case 'ended':
       return stay(state);
   }
@@ -131,7 +134,8 @@ export function resume(state: CallState | undefined, menu: MenuSettings): Transi
     case 'queue':
       return {
         state: { ...state, audio: 'hold', ringing: false, pending: undefined },
-        effects: [{ kind: 'hold' }, { kind: 'enqueue', team: state.team }],
+        // A caller passed on by an agent was answered once: no wait limit for them.
+        effects: [{ kind: 'hold' }, { kind: 'enqueue', team: state.team, ...(state.via === 'transfer' ? { keepWaiting: true } : {}) }],
       };
     case 'callback':
       return resumeCallback(state);

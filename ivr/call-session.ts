@@ -1,27 +1,18 @@
 /**
  * One caller in the IVR: the edge between the pure call flow, ARI and the routing core. It turns
  * ARI and routing events into flow events, runs the flow's effects, and owns everything the call
- * creates (playback, hold music, timers, ringing legs, bridge, agent leg) so that `end()` leaves
- * nothing behind.
+ * creates (playback, hold music, timers, ringing legs; the conversation with an agent through its
+ * CallControl: bridge, agent leg, consultation) so that `end()` leaves nothing behind.
  */
 import type { Logger } from 'pino';
-import type { CallbackRequest, RequestResult } from '../callback/service.ts';
-import type { CallbackSource } from '../callback/store.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import type { Offer, Priority } from '../routing/model.ts';
-import {
-  step,
-  resume,
-  whenOf,
-  type CallbackOrigin,
-  type CallEvent,
-  type CallState,
-  type Effect,
-  type MenuSettings,
-  type PromptId,
-} from './call-flow.ts';
+import { step, resume, type CallEvent, type CallState, type Effect, type MenuSettings, type PromptId } from './call-flow.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
 import { CallRecorder, type CallRecords } from './call-recorder.ts';
+import { CallControl, type AgentLeg, type SavedControl } from './call-control.ts';
+import { bookCallback, type CallbackDesk } from './callback-booking.ts';
+import type { CallNotice } from './call-notices.ts';
 import { OfferRinger, type RingerDeps } from './offer-ringer.ts';
 import { PromptPlayer } from './prompt-player.ts';
 import { QueueWaiter, type QueueSettings } from './queue-waiter.ts';
@@ -37,18 +28,14 @@ export interface SessionDeps extends RingerDeps {
   media: (prompt: PromptId) => string;
   now: () => Date;
   /** Records callbacks; absent when the configuration has none. */
-  callbacks?: {
-    request(req: CallbackRequest): Promise<RequestResult>;
-    /** The digits to read back for a recorded number. */
-    digitsToSay(e164: string): string;
-  };
+  callbacks?: CallbackDesk;
   /** The customer records: who calls, and the call on their timeline; absent in some tests. */
   records?: CallRecords;
   /** Called when the session is over, so the app forgets it. */
   onEnded: (session: CallSession) => void;
+  /** Tells the agents' consoles what becomes of their calls. */
+  notify: (n: CallNotice) => void;
 }
-
-const SOURCES: Record<CallbackOrigin, CallbackSource> = { queue: 'phone-queue', 'no-agent': 'phone-no-agent', closed: 'phone-closed' };
 
 /** French ringback, played to the caller while an agent's phone rings. */
 const RINGBACK = 'tone:ring;tonezone=fr';
@@ -61,18 +48,18 @@ export class CallSession {
   private readonly queue: QueueWaiter;
   private readonly ringer: OfferRinger;
   private readonly recorder: CallRecorder;
-  private agent: CallRecord['agent'];
+  /** The conversation with an agent: hold, transfers, the agent's leg and the bridge. */
+  readonly control: CallControl;
   private ended = false;
   private readonly log: Logger;
 
   constructor(
     private readonly deps: SessionDeps,
-    private readonly record: Omit<CallRecord, 'state' | 'agent'>,
+    private readonly record: Omit<CallRecord, 'state' | 'agent' | 'control'>,
     state: CallState,
-    agent?: CallRecord['agent'],
+    saved: { agent?: AgentLeg; control?: SavedControl } = {},
   ) {
     this.state = state;
-    this.agent = agent;
     this.log = deps.log.child({ call: record.callId });
     this.recorder = new CallRecorder(deps.records, record.callId, record.callerNumber, this.log, deps.now);
     this.ringer = new OfferRinger(
@@ -91,6 +78,21 @@ export class CallSession {
       dispatch: (e) => this.dispatch(e),
       onOffer: (o) => this.onOffer(o),
     });
+    const ringSeconds = (team: string) => deps.queues[team]?.offerSeconds ?? 20;
+    this.control = new CallControl(
+      { ...deps, ringSeconds },
+      {
+        callId: record.callId,
+        callerNumber: record.callerNumber,
+        team: () => ('team' in this.state ? this.state.team : deps.menu.defaultTeam),
+        callerId: () => this.recorder.callerId(),
+        agentChanged: (staffId) => this.recorder.connected(staffId),
+        requeue: (to) => this.dispatch({ type: 'transferred', to }),
+        hangup: () => this.end('agent hung up from the console'),
+        persist: () => this.persist(),
+      },
+      saved,
+    );
   }
 
   get callId(): string {
@@ -98,7 +100,7 @@ export class CallSession {
   }
 
   get agentChannelId(): string | undefined {
-    return this.agent?.channelId;
+    return this.control.agent?.channelId;
   }
 
   /** A new call, already answered by the dialplan: the flow decides (greeting or closed message). */
@@ -115,7 +117,8 @@ export class CallSession {
     this.ringer.kill();
     this.log.info({ step: 'adopt', phase: this.state.phase }, 'call adopted');
     this.recorder.started();
-    this.apply(resume(this.state.phase === 'talking' && !this.agent ? undefined : this.state, this.deps.menu));
+    this.control.adopt();
+    this.apply(resume(this.state.phase === 'talking' && !this.control.agent ? undefined : this.state, this.deps.menu));
   }
 
   onDigit(digit: string): void {
@@ -145,9 +148,9 @@ export class CallSession {
     if (!this.ringer.ringing) this.dispatch({ type: 'notRinging' });
   }
 
-  /** True when the channel is an agent leg of this call (ringing or answered). */
+  /** True when the channel is an agent leg of this call (ringing or answered), or a consulted colleague's. */
   ownsLeg(channelId: string): boolean {
-    return this.agent?.channelId === channelId || this.ringer.owns(channelId);
+    return this.control.owns(channelId) || this.ringer.owns(channelId);
   }
 
   /** An agent answered: the routing core decides whether they get the call (another may have been first). */
@@ -165,13 +168,10 @@ export class CallSession {
     }
     this.ringer.kill();
     this.clearTimers();
-    const bridgeId = `${this.callId}-bridge`;
-    this.agent = { channelId, staffId, bridgeId };
     this.prompt.stop();
     this.stopHold();
     try {
-      await this.deps.ari.createBridge(bridgeId);
-      await this.deps.ari.addToBridge(bridgeId, [this.callId, channelId]);
+      await this.control.connect(channelId, staffId);
     } catch (err) {
       return this.failed(err, 'bridge');
     }
@@ -183,7 +183,10 @@ export class CallSession {
   /** A channel of this call is gone: the caller (end of everything), the agent, or a ringing leg. */
   onChannelGone(channelId: string, cause: number): void {
     if (channelId === this.callId) return this.end('caller hung up', { callerGone: true });
-    if (this.agent?.channelId === channelId) return this.end('agent hung up', { agentGone: true });
+    // During a consultation the agent hanging up passes the call to the colleague.
+    if (this.control.agent?.channelId === channelId)
+      return void (this.control.agentGone(channelId) || this.end('agent hung up', { agentGone: true }));
+    if (this.control.owns(channelId)) return this.control.legGone(channelId, cause);
     this.ringer.legGone(channelId, cause);
   }
 
@@ -195,6 +198,7 @@ export class CallSession {
     this.ended = true;
     this.clearTimers();
     this.ringer.release();
+    this.control.release();
   }
 
   /**
@@ -212,11 +216,8 @@ export class CallSession {
     const { ari, routing } = this.deps;
     const quietly = (p: Promise<unknown>) => p.catch((err) => this.log.warn({ err }, 'clean-up request failed'));
     if (!gone.callerGone) quietly(ari.hangup(this.callId));
-    if (this.agent) {
-      if (!gone.agentGone) quietly(ari.hangup(this.agent.channelId));
-      quietly(ari.destroyBridge(this.agent.bridgeId));
-      quietly(routing.finish(this.callId));
-    } else {
+    if (this.control.end(gone)) quietly(routing.finish(this.callId));
+    else {
       // Still waiting (in the queue, or choosing a callback in their place): the caller abandons.
       // Nothing to do if the call never queued or already left: the core knows no such interaction.
       quietly(routing.abandon(this.callId));
@@ -268,8 +269,20 @@ export class CallSession {
         return;
       case 'pauseQueue':
         return this.clearTimers();
+      case 'announcePosition':
+        return this.queue.announceNow();
       case 'requestCallback':
-        this.requestCallback(effect).catch((err) => this.failed(err, 'callback'));
+        bookCallback(
+          {
+            ...this.deps,
+            log: this.log,
+            callId: this.callId,
+            callerNumber: this.record.callerNumber,
+            isOver: () => this.ended,
+            dispatch: (e) => this.dispatch(e),
+          },
+          effect,
+        ).catch((err) => this.failed(err, 'callback'));
         return;
       case 'leaveQueue':
         this.clearTimers();
@@ -279,31 +292,6 @@ export class CallSession {
       case 'hangup':
         return this.end('flow finished');
     }
-  }
-
-  /**
-   * Records the callback the caller chose. A caller who was waiting keeps their place: the
-   * callback takes it, and the call leaves the queue as "called back", not abandoned.
-   */
-  private async requestCallback(effect: Extract<Effect, { kind: 'requestCallback' }>): Promise<void> {
-    const callbacks = this.deps.callbacks;
-    if (!callbacks) throw new Error('callbacks are not configured');
-    const waiting = whenOf(effect.origin) === 'turn' ? await this.deps.routing.interaction(this.callId) : undefined;
-    const result = await callbacks.request({
-      number: effect.number === 'caller' ? this.record.callerNumber : effect.number.typed,
-      team: waiting?.team ?? effect.team,
-      source: SOURCES[effect.origin],
-      place: waiting?.enqueuedAt,
-    });
-    if (this.ended) return;
-    if (!result.ok) {
-      this.log.info({ step: 'callback-refused', reason: result.reason }, 'callback number refused');
-      return this.dispatch({ type: 'callbackRefused' });
-    }
-    if (waiting)
-      await this.deps.routing.abandon(this.callId, 'callback').catch((err) => this.log.warn({ err }, 'leaving the queue failed'));
-    this.log.info({ step: 'callback-booked', callback: result.callback.id, merged: result.merged }, 'callback recorded');
-    this.dispatch({ type: 'callbackBooked', digits: callbacks.digitsToSay(result.callback.number) });
   }
 
   private agentDidNotAnswer(offerId: string, staffId: string, how: 'missed' | 'declined'): void {
@@ -338,7 +326,8 @@ export class CallSession {
   }
 
   private persist(): void {
-    const rec: CallRecord = { ...this.record, state: this.state, ...(this.agent ? { agent: this.agent } : {}) };
+    const agent = this.control.agent;
+    const rec: CallRecord = { ...this.record, state: this.state, ...(agent ? { agent, control: this.control.saved() } : {}) };
     this.deps.store.save(rec).catch((err) => this.log.warn({ err }, 'call state not saved'));
   }
 }

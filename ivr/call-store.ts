@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { CallState } from './call-flow.ts';
+import type { AgentLeg, SavedControl } from './call-control.ts';
 
 export interface CallRecord {
   callId: string;
@@ -11,7 +12,9 @@ export interface CallRecord {
   startedAt: string;
   state: CallState;
   /** Set once an agent answered: their leg, who they are, and the bridge joining both. */
-  agent?: { channelId: string; staffId: string; bridgeId: string };
+  agent?: AgentLeg;
+  /** With an agent: hold, consultation (call-control.ts). */
+  control?: SavedControl;
 }
 
 /** A call lasts hours at most; a record outliving its call by far is garbage. */

@@ -1,5 +1,6 @@
 /** The IVR flow's vocabulary: its states, the events it reacts to, the effects it asks for. */
 import type { FeatureAction } from '../dialplan/render.ts';
+import type { TransferTarget } from '../routing/model.ts';
 
 export type PromptId =
   | 'greeting'
@@ -70,6 +71,8 @@ export type CallEvent =
   | { type: 'ringing' }
   | { type: 'notRinging' }
   | { type: 'agentConnected' }
+  /** The agent passed the call on blind (call-control.ts): the caller waits again, for a colleague or a team. */
+  | { type: 'transferred'; to: TransferTarget }
   /** Nobody of the team is logged in (canWait false), or the caller waited the team's limit. */
   | { type: 'noAgent'; canWait?: boolean }
   /** The callback is recorded; `digits` is the number that will be called, to read back. */
@@ -94,6 +97,8 @@ export type Effect =
   | { kind: 'leaveQueue' }
   /** Stop the queue's announcements and wait limit (the caller is choosing a callback). */
   | { kind: 'pauseQueue' }
+  /** Tell the caller their place now, not at the next periodic announcement. */
+  | { kind: 'announcePosition' }
   /**
    * Record a callback on the caller's number or on typed digits; the session answers with
    * callbackBooked or callbackRefused, and takes a waiting caller out of the queue (keeping the place).
@@ -110,7 +115,8 @@ export interface Transition {
 export interface QueueState {
   phase: 'queue';
   team: string;
-  via: 'choice' | 'default';
+  /** How the caller came to wait: a menu choice, the default team, or passed on by an agent. */
+  via: 'choice' | 'default' | 'transfer';
   audio: 'prompt' | 'hold' | 'ringback';
   ringing: boolean;
   /** A position to announce once the prompt playing now is over. */

@@ -20,6 +20,11 @@ import type { CallStore } from './call-store.ts';
 import type { CallRecords } from './call-recorder.ts';
 import { FeatureCall } from './feature-call.ts';
 import { STASIS_ARG_AGENT } from './offer-ringer.ts';
+import type { AgentLeg, SavedControl } from './call-control.ts';
+import { STASIS_ARG_CONSULT } from './consultation.ts';
+import { CallControlError } from './call-control-errors.ts';
+import type { AgentCall, ControllableCall, NoticeHandler } from './call-notices.ts';
+import type { ControlCommand } from './control-flow.ts';
 
 export interface IvrDeps {
   conn: AriConnection;
@@ -38,6 +43,8 @@ export interface IvrDeps {
   callbacks?: CallbackEdge;
   /** Customer records: who calls, and each call on their timeline. */
   records?: CallRecords;
+  /** Tells the agents' consoles what becomes of their calls. */
+  notify: NoticeHandler;
 }
 
 export interface CallbackEdge extends Pick<CallbackCallDeps, 'callerId' | 'dial' | 'ringSeconds'> {
@@ -74,6 +81,7 @@ export class IvrApp {
       media: deps.media,
       now: deps.now,
       onEnded: (s) => this.sessions.delete(s.callId),
+      notify: deps.notify,
       callbacks: deps.callbacks && {
         request: (req) => deps.callbacks!.service.request(req),
         digitsToSay: deps.callbacks.digitsToSay,
@@ -91,6 +99,8 @@ export class IvrApp {
       dial: cb.dial,
       ringSeconds: cb.ringSeconds,
       offerSeconds: (team) => deps.queues[team]?.offerSeconds ?? 20,
+      notify: deps.notify,
+      now: deps.now,
       onEnded: (c) => {
         if (this.callbackCalls.get(c.id) === c) this.callbackCalls.delete(c.id);
       },
@@ -136,6 +146,20 @@ export class IvrApp {
     return undefined;
   }
 
+  /** The calls this agent has, or is consulted about (this process must own the application). */
+  callsOf(agent: string): AgentCall[] {
+    const calls = [...this.sessions.values()].filter((s) => s.control.concerns(agent)).map((s) => s.control.view());
+    const callbacks = [...this.callbackCalls.values()].map((c) => c.control.view()).filter((v) => v?.agent === agent);
+    return [...calls, ...callbacks].filter((v): v is AgentCall => v !== undefined);
+  }
+
+  /** The agent's command on a call of theirs; refusals are CallControlErrors. */
+  command(callId: string, agent: string, cmd: ControlCommand): Promise<AgentCall | undefined> {
+    const call: ControllableCall | undefined = this.sessions.get(callId)?.control ?? this.callbackCalls.get(callId)?.control;
+    if (!call) return Promise.reject(new CallControlError('CALL_ERR_NOT_FOUND'));
+    return call.command(cmd, agent);
+  }
+
   /** How many calls this process is handling. */
   get activeCalls(): number {
     return this.sessions.size;
@@ -161,6 +185,12 @@ export class IvrApp {
       const session = this.sessions.get(callId) ?? this.callbackCalls.get(callId);
       if (session) void session.onAgentAnswered(channelId, staffId, offerId);
       else void this.deps.ari.hangup(channelId).catch(() => undefined); // its caller is gone
+      return;
+    }
+    if (kind === STASIS_ARG_CONSULT && callId && staffId && offerId) {
+      // A consulted colleague answered; too late (cancelled, caller gone): they hang up.
+      if (!this.sessions.get(callId)?.control.colleagueAnswered(channelId, staffId, offerId))
+        void this.deps.ari.hangup(channelId).catch(() => undefined);
       return;
     }
     if (kind === STASIS_ARG_CUSTOMER && callId) {
@@ -193,9 +223,9 @@ export class IvrApp {
     callerNumber: string,
     startedAt: Date,
     state: CallState,
-    agent?: { channelId: string; staffId: string; bridgeId: string },
+    saved: { agent?: AgentLeg; control?: SavedControl } = {},
   ): CallSession {
-    const session = new CallSession(this.sessionDeps, { callId, callerNumber, startedAt: startedAt.toISOString() }, state, agent);
+    const session = new CallSession(this.sessionDeps, { callId, callerNumber, startedAt: startedAt.toISOString() }, state, saved);
     this.sessions.set(callId, session);
     return session;
   }
@@ -236,7 +266,10 @@ export class IvrApp {
       const rec = await store.load(c.id);
       // Nothing known about this call (its record was lost with Redis): apologise and end it.
       const state: CallState = rec?.state ?? { phase: 'farewell', prompt: 'apology' };
-      const session = this.newSession(c.id, c.caller.number, rec ? new Date(rec.startedAt) : this.deps.now(), state, rec?.agent);
+      const session = this.newSession(c.id, c.caller.number, rec ? new Date(rec.startedAt) : this.deps.now(), state, {
+        agent: rec?.agent,
+        control: rec?.control,
+      });
       if (rec?.agent && !live.has(rec.agent.channelId)) session.end('agent gone while Relais was away');
       else session.adopt();
     }
@@ -277,7 +310,9 @@ export class IvrApp {
       const customer = `${interactionId}-customer`;
       const agent = bridge?.channels.find((id) => id !== customer && ids.includes(id));
       if (bridge && agent && bridge.channels.includes(customer)) {
-        this.callbackCalls.set(interactionId, CallbackCall.adoptTalking(deps, interactionId, agent, customer));
+        // Who talks, for the agent's console: the routing core knows (if Redis kept it).
+        const ix = (await this.deps.routing.interaction(interactionId).catch(() => undefined)) ?? { id: interactionId, team: '', meta: {} };
+        this.callbackCalls.set(interactionId, CallbackCall.adoptTalking(deps, ix, agent, customer));
         continue;
       }
       for (const id of ids) await this.deps.ari.hangup(id).catch(() => undefined);

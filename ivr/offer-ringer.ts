@@ -39,6 +39,8 @@ export class OfferRinger {
     private readonly agentGone: (offerId: string, staffId: string, how: 'missed' | 'declined') => void,
     /** The caller's channel, when there is one (a callback has none until the agent answers). */
     private readonly originator: string | null = callId,
+    /** What the legs are in the Stasis application: offers to agents, or a consulted colleague's phones. */
+    private readonly stasisKind: string = STASIS_ARG_AGENT,
   ) {}
 
   get ringing(): boolean {
@@ -103,7 +105,7 @@ export class OfferRinger {
       .originate({
         endpoint,
         app: this.deps.app,
-        appArgs: [STASIS_ARG_AGENT, this.callId, staffId, offerId].join(','),
+        appArgs: [this.stasisKind, this.callId, staffId, offerId].join(','),
         channelId,
         callerId: this.callerId(),
         // A little longer than the offer: the routing core decides when it expired.

@@ -3,6 +3,7 @@
  * announced (never over another prompt, never over ringback), ringback while an agent's phone
  * rings, and back to music when it stops ringing.
  */
+import type { TransferTarget } from '../routing/model.ts';
 import { connectingPrompt, play, type CallEvent, type Effect, type PromptId, type QueueState, type Transition } from './flow-types.ts';
 
 /** Positions and waits beyond these are said as "more than". */
@@ -36,6 +37,24 @@ export function enterQueue(
   return { state, effects: [...before, play(connectingPrompt(team), false), { kind: 'enqueue', team }] };
 }
 
+/**
+ * A caller their agent passed on blind waits again, with no wait limit (they were answered once):
+ * for a colleague, ringback while the colleague's phones ring (the team of the call stays theirs,
+ * and so does the place the call goes back to if the colleague does not answer); for a team,
+ * "connecting you to..." then that queue's music and announcements. The place is the first one.
+ */
+export function afterTransfer(team: string, to: TransferTarget, offerCallback?: boolean): Transition {
+  if ('agent' in to)
+    return {
+      state: { phase: 'queue', team, via: 'transfer', audio: 'ringback', ringing: true, offerCallback },
+      effects: [{ kind: 'ringback' }, { kind: 'enqueue', team, keepWaiting: true }],
+    };
+  return {
+    state: { phase: 'queue', team: to.team, via: 'transfer', audio: 'prompt', ringing: false, offerCallback },
+    effects: [play(connectingPrompt(to.team), false), { kind: 'enqueue', team: to.team, keepWaiting: true }],
+  };
+}
+
 /** The queue's reaction to an event, or undefined when the event means nothing here. */
 export function queueStep(state: QueueState, event: CallEvent): Transition | undefined {
   const to = (next: Partial<QueueState>, effects: Effect[]): Transition => ({ state: { ...state, ...next }, effects });
@@ -60,9 +79,12 @@ export function queueStep(state: QueueState, event: CallEvent): Transition | und
     case 'ringing':
       if (state.audio === 'hold') return to({ ringing: true, audio: 'ringback' }, [{ kind: 'stopHold' }, { kind: 'ringback' }]);
       return to({ ringing: true }, []);
-    case 'notRinging':
-      if (state.audio === 'ringback') return to({ ringing: false, audio: 'hold' }, [{ kind: 'stopPrompt' }, { kind: 'hold' }]);
-      return to({ ringing: false }, []);
+    case 'notRinging': {
+      // A caller passed on to someone who did not answer hears at once where they stand again.
+      const tell: Effect[] = state.via === 'transfer' ? [{ kind: 'announcePosition' }] : [];
+      if (state.audio === 'ringback') return to({ ringing: false, audio: 'hold' }, [{ kind: 'stopPrompt' }, { kind: 'hold' }, ...tell]);
+      return to({ ringing: false }, tell);
+    }
     default:
       return undefined;
   }

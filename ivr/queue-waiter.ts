@@ -55,18 +55,21 @@ export class QueueWaiter {
     if (!snapshot || this.d.isOver()) return;
     if (snapshot.agents.every((a) => a.presence === 'offline')) return this.d.dispatch({ type: 'noAgent', canWait: false });
     if (ix.offer) this.d.onOffer(ix.offer);
-    const announce = () =>
-      void routing
-        .position(callId)
-        .then((p) => p && this.d.dispatch({ type: 'position', position: p.position, minutes: p.estimatedMinutes }))
-        .catch((err) => this.d.log.warn({ err }, 'position unavailable'));
-    announce();
+    this.announceNow();
     const waitedMs = this.d.now().getTime() - ix.enqueuedAt;
-    this.timers.push(setInterval(announce, team.announceEverySeconds * 1000));
+    this.timers.push(setInterval(() => this.announceNow(), team.announceEverySeconds * 1000));
     if (!keepWaiting) {
       const left = Math.max(0, team.maxWaitSeconds * 1000 - waitedMs);
       this.timers.push(setTimeout(() => this.d.dispatch({ type: 'noAgent', canWait: true }), left));
     }
+  }
+
+  /** Asks where the caller stands; the flow announces it (position 0, being offered: nothing to say). */
+  announceNow(): void {
+    void this.d.routing
+      .position(this.d.callId)
+      .then((p) => p && this.d.dispatch({ type: 'position', position: p.position, minutes: p.estimatedMinutes }))
+      .catch((err) => this.d.log.warn({ err }, 'position unavailable'));
   }
 
   /** Stops the announcements and the wait limit (connected, leaving, or choosing a callback). */

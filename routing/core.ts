@@ -6,9 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Agent, Capacity, Channel, Interaction, Offer, Presence, Priority, TeamRouting } from './model.ts';
+import type { Agent, Capacity, Channel, Interaction, Offer, Presence, Priority, TeamRouting, TransferTarget } from './model.ts';
 import { answering, anyoneFree, estimateWaitMinutes, planOffers, queueScore, slotOf, staffed } from './planner.ts';
 import type { RoutingBatch, RoutingStore } from './store.ts';
+import { afterConversation } from './transfer-rules.ts';
+import { consultLocked, endConsultLocked, releaseConsultant, transferLocked, type TransferContext } from './transfers.ts';
 
 export interface TeamSettings extends TeamRouting {
   overflow?: { to: string; afterSeconds?: number };
@@ -38,6 +40,7 @@ const PLAN_LIMIT = 2000;
 
 export class RoutingCore {
   private readonly teamsOf = new Map<string, string[]>();
+  private readonly transfers: TransferContext;
 
   constructor(
     private readonly store: RoutingStore,
@@ -46,6 +49,14 @@ export class RoutingCore {
     private readonly log: Logger,
   ) {
     for (const t of Object.values(settings.teams)) for (const m of t.members) this.teamsOf.set(m, [...(this.teamsOf.get(m) ?? []), t.id]);
+    this.transfers = {
+      store,
+      now,
+      capacity: settings.capacity,
+      team: (id) => settings.teams[id],
+      teamsOf: (id) => this.teamsOf.get(id),
+      dispatch: (teams) => this.dispatchLocked(teams),
+    };
   }
 
   interaction(id: string): Promise<Interaction | undefined> {
@@ -135,18 +146,15 @@ export class RoutingCore {
       if (!ix) return;
       if (ix.state !== 'assigned' || !ix.agent) return this.abandonLocked(ix);
       const team = this.team(ix.team);
-      const [agent] = await this.store.agents([ix.agent], now);
+      const [before] = await this.store.agents([ix.agent], now);
+      const agent = afterConversation(before!, ix, team.wrapUpSeconds, now);
       const b = this.store.batch();
-      agent!.active = { ...agent!.active, [ix.channel]: Math.max(0, (agent!.active[ix.channel] ?? 0) - 1) };
-      agent!.holding = (agent!.holding ?? []).filter((id) => id !== ix.id);
-      // Wrap-up follows a conversation; a chat ending among others does not stop the agent.
-      if (agent!.presence === 'available' && team.wrapUpSeconds > 0 && slotOf(ix.channel) === 'voice') {
-        Object.assign(agent!, { presence: 'wrapup', since: now, wrapUntil: now + team.wrapUpSeconds * 1000 });
-        b.wrapUpEnds(agent!.id, agent!.wrapUntil);
-      } else agent!.idleSince = now;
+      if (agent.presence === 'wrapup') b.wrapUpEnds(agent.id, agent.wrapUntil);
+      // The customer left during a consultation: the colleague consulted is free too.
+      const consulted = ix.consult ? await releaseConsultant(this.store, b, ix, now) : undefined;
       const handled = (now - (ix.acceptedAt ?? now)) / 1000;
       const previous = (await this.store.averageHandleSeconds(ix.team)) ?? handled;
-      b.saveAgent(agent!)
+      b.saveAgent(agent)
         .averageHandleSeconds(ix.team, 0.8 * previous + 0.2 * handled)
         .deleteInteraction(ix.id);
       await b
@@ -154,8 +162,33 @@ export class RoutingCore {
         .emit({ type: 'finished', interaction: ix, agent: ix.agent })
         .emit({ type: 'presence', agent })
         .commit();
-      await this.dispatchLocked(this.teamsOf.get(agent!.id) ?? []);
+      await this.dispatchLocked([...(this.teamsOf.get(agent.id) ?? []), ...(consulted ? (this.teamsOf.get(consulted) ?? []) : [])]);
     });
+  }
+
+  /**
+   * The agent who has the interaction passes it on, and is released at once (wrap-up as after a
+   * conversation): to a team's queue, at its place there; to the colleague they consulted (attended
+   * transfer); or to another colleague, offered to them alone for the team's ring time, and back to
+   * its place in its team's queue if they do not take it. Refused with a RoutingError when it is not
+   * theirs or the colleague or team cannot take it now; nothing changes then.
+   */
+  transfer(interactionId: string, fromAgent: string, to: TransferTarget): Promise<Interaction> {
+    return this.store.withLock(() => transferLocked(this.transfers, interactionId, fromAgent, to));
+  }
+
+  /**
+   * The agent calls a colleague about the interaction before passing it on (attended transfer): the
+   * colleague's slot is held for it until `transfer` to them or `endConsult`. Refused with a
+   * RoutingError like `transfer`, or while another consultation is in progress.
+   */
+  consult(interactionId: string, fromAgent: string, colleague: string): Promise<Interaction> {
+    return this.store.withLock(() => consultLocked(this.transfers, interactionId, fromAgent, colleague));
+  }
+
+  /** The consultation ended without a transfer: the colleague is free again. Nothing if there is none. */
+  endConsult(interactionId: string): Promise<void> {
+    return this.store.withLock(() => endConsultLocked(this.transfers, interactionId));
   }
 
   /**

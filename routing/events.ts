@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Agent, Interaction, Offer } from './model.ts';
+import type { Agent, Interaction, Offer, TransferTarget } from './model.ts';
 
 export type RoutingEvent =
   /** Ring the agents' phones (or their console) for this interaction. */
@@ -14,6 +14,8 @@ export type RoutingEvent =
   | { type: 'assigned'; interaction: Interaction; agent: string }
   /** The agent is done with it (ended, or handed to someone else). */
   | { type: 'finished'; interaction: Interaction; agent: string }
+  /** The agent who had it passed it on (it is now offered, queued, or the consulted colleague's). */
+  | { type: 'transferred'; interaction: Interaction; from: string; to: TransferTarget; mode: 'blind' | 'attended' }
   /** The team's queue changed: positions and estimates may have moved. */
   | { type: 'queue'; team: string }
   | { type: 'presence'; agent: Agent };

@@ -28,6 +28,11 @@ export interface Interaction {
   tried: string[];
   /** Moved to another team once already: never moved again. */
   overflowed?: boolean;
+  /**
+   * While assigned: the colleague the agent consults before passing it on (attended transfer).
+   * From the moment their phone rings it holds their voice slot, so nothing else is offered to them.
+   */
+  consult?: { agent: string; since: number };
   /** Channel-specific data (the caller's channel id, number, ...), opaque to routing. */
   meta: Readonly<Record<string, string>>;
 }
@@ -85,7 +90,14 @@ export interface TeamRouting {
   wrapUpSeconds: number;
 }
 
-/** Every step recorded, in order, for statistics. `callback`: the customer left the queue to be called back. */
+/** Where an agent passes an interaction on: to a colleague, or to a team's queue. */
+export type TransferTarget = { agent: string } | { team: string };
+
+/**
+ * Every step recorded, in order, for statistics. `callback`: the customer left the queue to be
+ * called back; `transferred`: the agent passed it on (data: from, to, mode); `consulted`: the
+ * agent called a colleague about it first (data: to).
+ */
 export const routingSteps = [
   'queued',
   'offered',
@@ -96,5 +108,7 @@ export const routingSteps = [
   'overflowed',
   'ended',
   'callback',
+  'transferred',
+  'consulted',
 ] as const;
 export type RoutingStep = (typeof routingSteps)[number];

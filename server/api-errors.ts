@@ -15,6 +15,7 @@ export const apiErrors = {
   API_ERR_UNPROCESSABLE: { status: 422, message: 'the request is well-formed but cannot be carried out' },
   API_ERR_RATE_LIMITED: { status: 429, message: 'too many requests: try again later' },
   API_ERR_INTERNAL: { status: 500, message: 'internal error' },
+  API_ERR_UNAVAILABLE: { status: 503, message: 'not available right now: try again' },
 } as const;
 export type ApiErrorCode = keyof typeof apiErrors;
 

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
@@ -14,6 +15,7 @@ import type { Chat } from '../chat/index.ts';
 import type { CustomerRecords } from '../customers/index.ts';
 import type { CustomerBadge, WallTeam } from '../console/protocol.ts';
 import { startConsoleSocket, type ConsoleSocket } from '../console/socket.ts';
+import { subscribeCallNotices } from '../ivr/call-notices.ts';
 import { contactOf, NO_FIGURES, wallTeam, type TeamToday } from '../console/views.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import type { Interaction } from '../routing/model.ts';
@@ -28,7 +30,7 @@ export interface ConsoleRoom {
   socket: ConsoleSocket;
   /** Registers the console's staff routes in the permissions scope. */
   registerApi(scope: FastifyInstance): void;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** How long the console waits for a customer's name before showing the number alone. */
@@ -41,6 +43,7 @@ export async function startConsoleRoom(
   d: {
     http: FastifyInstance;
     io: Server;
+    redis: Redis;
     db: pg.Pool;
     routing: RoutingCore;
     records: CustomerRecords;
@@ -68,11 +71,15 @@ export async function startConsoleRoom(
     wall: async (): Promise<WallTeam[]> => {
       const figures = await today();
       return Promise.all(
-        Object.keys(config.teams).map(async (id) => wallTeam(await d.routing.teamSnapshot(id), teamName(id), staffName, figures[id] ?? NO_FIGURES)),
+        Object.keys(config.teams).map(async (id) =>
+          wallTeam(await d.routing.teamSnapshot(id), teamName(id), staffName, figures[id] ?? NO_FIGURES),
+        ),
       );
     },
     log: d.log.child({ room: 'console' }),
   });
+  // Hold, transfers and the end of calls, told by the process that holds the calls.
+  const unsubscribeCalls = await subscribeCallNotices(d.redis, config.redis.prefix, d.log, (n) => socket.onCallNotice(n));
   const a = config.asterisk;
   const sip = startSipProxy({
     http: d.http.server,
@@ -90,7 +97,8 @@ export async function startConsoleRoom(
         callNow: d.callbacks && ((id) => d.callbacks!.callNow(id)),
         chatTicket: async (id, agent) => (d.chat ? d.chat.service.toTicket(id, agent) : 'not-yours'),
       }),
-    close() {
+    async close() {
+      unsubscribeCalls();
       socket.close();
       sip.close();
     },
@@ -102,10 +110,7 @@ async function customerOf(ix: Interaction, records: CustomerRecords): Promise<Cu
   const contact = contactOf(ix);
   const badge: CustomerBadge = { id: null, name: null, tier: ix.priority === 'premium' ? 'premium' : null, contact };
   if (!contact) return badge;
-  const found = await Promise.race([
-    records.identifyCaller(contact).catch(() => null),
-    sleep(NAME_WAIT_MS, null, { ref: false }),
-  ]);
+  const found = await Promise.race([records.identifyCaller(contact).catch(() => null), sleep(NAME_WAIT_MS, null, { ref: false })]);
   return found ? { id: found.id, name: found.name, tier: found.tier, contact } : badge;
 }
 
@@ -119,8 +124,23 @@ function cachedToday(config: Config, db: pg.Pool, now: () => Date): () => Promis
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: config.company.timezone }).format(now());
     last = (async () => {
       const { rows } = await db.query<{ lo: Date }>('select ($1::date)::timestamp at time zone $2 as lo', [day, config.company.timezone]);
-      const stats = await teamStats(db, { from: rows[0]!.lo, to: new Date(now().getTime() + 1000), serviceLevelSeconds: config.routing.serviceLevelSeconds });
-      return Object.fromEntries(stats.map((s) => [s.team, { queued: s.queued, answered: s.answered, abandoned: s.abandoned, serviceLevel: s.serviceLevel, avgWaitSeconds: s.avgWaitSeconds }]));
+      const stats = await teamStats(db, {
+        from: rows[0]!.lo,
+        to: new Date(now().getTime() + 1000),
+        serviceLevelSeconds: config.routing.serviceLevelSeconds,
+      });
+      return Object.fromEntries(
+        stats.map((s) => [
+          s.team,
+          {
+            queued: s.queued,
+            answered: s.answered,
+            abandoned: s.abandoned,
+            serviceLevel: s.serviceLevel,
+            avgWaitSeconds: s.avgWaitSeconds,
+          },
+        ]),
+      );
     })();
     last.catch(() => (at = 0));
     return last;

@@ -49,14 +49,11 @@ function banner(config: Config, secretsFile: string, demo?: DemoServices): strin
     `  Call in:       any SIP softphone or sipp, to sip:0184000000@<this machine>:${a.sipPort} (UDP), as a caller from the ISP (${config.trunk.match.join(', ')})`,
     `  Staff phones:  register as e.g. "${someone}" on <this machine>:${a.sipPort} (UDP), or "${someone}-webrtc" over ws://${a.httpBind}:${a.httpPort}/ws;`,
     `                 passwords are the RELAIS_SIP_PASSWORD_* entries of ${secretsFile}`,
-    `  Staff logins:  POST http://${config.server.host}:${config.server.port}/api/auth/login { staff, password }: ${staffList(config)};`,
+    `  Agent console: http://${config.server.host}:${config.server.port}/console/ — log in as ${staffList(config)};`,
     `                 first passwords are the RELAIS_CONSOLE_PASSWORD_* entries of ${secretsFile}`,
     ...(demo ? [...demo.describe(), `  Known callers: ${knownCallers()}`] : []),
     ...(config.chat
-      ? [
-          `  Demo shop:     http://${config.server.host}:${config.server.port}/demo/shop (and /demo/helpdesk): the chat widget`,
-          `  Agents' chats: http://${config.server.host}:${config.server.port}/agent/ (staff id + RELAIS_API_TOKEN of the secrets file)`,
-        ]
+      ? [`  Demo shop:     http://${config.server.host}:${config.server.port}/demo/shop (and /demo/helpdesk): the chat widget`]
       : []),
     `  Customers:     curl -H "Authorization: Bearer $RELAIS_API_TOKEN" http://${config.server.host}:${config.server.port}/api/customers?q=dupont`,
     '  Asterisk keeps running when Relais stops (calls survive a restart); `npm stop` stops it.',

@@ -16,6 +16,8 @@ import { renderPrompts, type RenderedPrompt } from '../asterisk/prompts.ts';
 import { ariAnswers, ariEndpointOf, AsteriskSupervisor } from '../asterisk/supervisor.ts';
 import type { PromptId } from '../ivr/call-flow.ts';
 import { CallStore } from '../ivr/call-store.ts';
+import { CallCommands } from '../ivr/call-commands.ts';
+import { callNoticePublisher } from '../ivr/call-notices.ts';
 import { IvrApp } from '../ivr/ivr-app.ts';
 import { promptSources } from '../ivr/prompts.fr.ts';
 import type { QueueSettings } from '../ivr/queue-waiter.ts';
@@ -38,6 +40,7 @@ import { registerCallbackRoutes, registerPublicCallbackRoutes } from './routes/c
 import type { CallbackService } from '../callback/service.ts';
 import type { CustomerRecords } from '../customers/index.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
+import { registerCallRoutes } from './routes/calls.ts';
 import { startCallbacks, startChatRoom, startRecords } from './rooms.ts';
 import type { Chat } from '../chat/index.ts';
 import { startConsoleRoom, type ConsoleRoom } from './console-room.ts';
@@ -138,6 +141,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     isOpen: (at) => isOpen(hours, at),
     callbacks: callbacks?.edge,
     records,
+    notify: callNoticePublisher(redis, config.redis.prefix, log),
   });
   let chat: Chat | undefined;
   let consoleRoom: ConsoleRoom | undefined;
@@ -146,8 +150,14 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     chat?.onRoutingEvent(e);
     consoleRoom?.socket.onRoutingEvent(e);
   });
-  // One Relais process at a time owns this Asterisk's application; the others stand by.
+  // One Relais process at a time owns this Asterisk's application; the others stand by, and pass
+  // the agents' call-control requests to it.
   const lease = new AriLease(redis, `${config.redis.prefix}:ari-owner:${config.asterisk.instance}`, log);
+  const calls = new CallCommands(redis, config.redis.prefix, log.child({ room: 'calls' }), {
+    owner: () => lease.owned && conn.connected,
+    desk: ivr,
+  });
+  await calls.start();
   await lease.start({
     acquired: () => conn.start(),
     lost: () => {
@@ -199,6 +209,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
   consoleRoom = await startConsoleRoom(config, {
     http,
     io: sockets.io,
+    redis,
     db,
     routing,
     records,
@@ -219,6 +230,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     if (callbacks) registerCallbackRoutes(api, config, callbacks.service);
     registerCustomerRoutes(api, records, callbacks?.service);
     consoleRoom!.registerApi(api);
+    registerCallRoutes(api, config, calls, routing);
   });
   await http.listen({ host: config.server.host, port: config.server.port });
 
@@ -244,10 +256,11 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       supervisor.unwatch();
       await video?.close();
       await chat?.close();
-      consoleRoom?.close();
+      await consoleRoom?.close();
       await sockets.close();
       await http.close();
       ivr.detach();
+      await calls.stop();
       await unsubscribeRouting();
       conn.close();
       await lease.release();

@@ -41,6 +41,14 @@ export const STAFF_ROUTES: Readonly<Record<string, Permission>> = {
   'PATCH /api/customers/:id': ANY_STAFF,
   'GET /api/customers/:id/export': SUPERVISORS,
   'DELETE /api/customers/:id': SUPERVISORS,
+  // Call control: the agent who has the call (checked where the calls are).
+  'GET /api/calls/mine': ANY_STAFF,
+  'POST /api/calls/:id/hold': ANY_STAFF,
+  'POST /api/calls/:id/resume': ANY_STAFF,
+  'POST /api/calls/:id/hangup': ANY_STAFF,
+  'POST /api/calls/:id/transfer': ANY_STAFF,
+  'POST /api/calls/:id/transfer/complete': ANY_STAFF,
+  'POST /api/calls/:id/transfer/cancel': ANY_STAFF,
   // The agent console: its start, and what supervisors look at.
   'GET /api/console/bootstrap': ANY_STAFF,
   'GET /api/console/config': SUPERVISORS,

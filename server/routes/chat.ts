@@ -72,8 +72,8 @@ export function registerChatRoutes(app: FastifyInstance, d: ChatRoutesDeps): voi
   app.get('/widget/video.js', file(join(d.widgetDir, 'video.js'), js, 'public, max-age=300'));
   app.get('/demo/shop', file(join(WEB, 'demo', 'shop.html'), html, 'no-cache'));
   app.get('/demo/helpdesk', file(join(WEB, 'demo', 'helpdesk.html'), html, 'no-cache'));
-  app.get('/agent/', file(join(WEB, 'agent-lite', 'index.html'), html, 'no-cache'));
-  app.get('/agent/agent.js', file(join(WEB, 'agent-lite', 'agent.js'), js, 'no-cache'));
+  // The minimal agents' page of the chat's first step became the console.
+  app.get('/agent/', async (_req, reply) => reply.redirect('/console/'));
 }
 
 /**

@@ -4,11 +4,14 @@
  * console rings with their name and tier, the agent answers in the page, audio flows both ways,
  * the call ends and lands on the customer's timeline.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakePrestashop, type FakePrestashop } from '../../demo/fake-prestashop.ts';
-import { consoleOf, launchChromium, MEDIA_FLAGS } from '../support/browser.ts';
-import { caller, expectCompleted, expectNothingLeft, promptMs, releasePeers, waitFor } from '../support/calls.ts';
+import { launchChromium } from '../support/browser.ts';
+import { consoleOf, MEDIA_FLAGS } from '../support/console.ts';
+import { caller, expectCompleted, expectNothingLeft, invitesTo, promptMs, releasePeers, staffPhone, waitFor } from '../support/calls.ts';
+import { heardPrompt } from '../support/audio.ts';
+import { speechWav } from '../support/rtp-capture.ts';
 import { API_TOKEN, startTestRelais, type TestRelais } from '../support/relais.ts';
 
 let t: TestRelais;
@@ -36,16 +39,23 @@ afterAll(async () => {
 const base = () => `http://127.0.0.1:${t.config.server.port}`;
 
 describe('a call taken in the console', () => {
-  it('rings with the customer and tier, is answered in the browser, audio flows both ways, and lands on the timeline', async () => {
+  it('rings with the customer and tier, is answered in the browser, audio flows both ways, is held, transferred to a colleague, and lands on the timeline', async () => {
     const page = await consoleOf(browser, t, 'gary');
     await page.getByLabel('Présence').selectOption('available');
     await waitFor('gary available', async () => (await t.relais.routing.agent('gary')).presence === 'available');
+    // Hector takes transfers on his desk phone: he answers and talks.
+    const hector = await staffPhone(t, 'hector', 500, [{ speak: true }, { pause: 9000 }, { hangup: true }]);
+    await t.relais.routing.setPresence('hector', 'paused', 'dossier');
 
-    // Marie Dupont (premium at the shop) calls and chooses the technical support.
-    const c = await caller(t, [{ pause: promptMs(t, 'greeting') + 800 }, { dtmf: '3' }, { pause: 6000 }, { speak: true }, { pause: 4000 }, { hangup: true }], {
-      from: '0612345678',
-      timeoutMs: 90_000,
-    });
+    // Marie Dupont (premium at the shop) calls, chooses the technical support, talks, waits.
+    const c = await caller(
+      t,
+      [{ pause: promptMs(t, 'greeting') + 800 }, { dtmf: '3' }, { pause: 5000 }, { speak: true }, { waitBye: true }],
+      {
+        from: '0612345678',
+        timeoutMs: 120_000,
+      },
+    );
     const offer = page.locator('.offer');
     await offer.waitFor({ timeout: 20_000 });
     await expect.poll(() => offer.textContent()).toContain('Marie Dupont');
@@ -55,27 +65,52 @@ describe('a call taken in the console', () => {
     const answeredAt = Date.now();
     await offer.getByRole('button', { name: 'Répondre' }).click();
     await page.getByText('En communication').waitFor({ timeout: 10_000 });
-    await page.setViewportSize({ width: 1280, height: 720 }); await page.screenshot({ path: '/tmp/console-call.png' });
     // Audio from the caller reaches the page (WebRTC's own statistics, shown in the call panel).
-    await waitFor(
-      'audio received in the browser',
-      async () => Number(/Audio reçu : (\d+)/.exec((await page.locator('.audio-stats').textContent().catch(() => '')) ?? '')?.[1] ?? 0) > 100,
-      15_000,
-    );
-    const panel = await page.locator('.call-panel').textContent();
-    expect(panel).toContain('Marie Dupont');
+    await waitFor('audio received in the browser', async () => (await packetsIn(page)) > 100, 15_000);
+    expect(await page.locator('.call-panel').textContent()).toContain('Marie Dupont');
+
+    // On hold: the caller hears music, the panel says so; resumed.
+    await page.getByRole('button', { name: 'Mettre en attente' }).click();
+    await page.getByText('En attente (musique pour le client)').waitFor({ timeout: 5000 });
+    await page.getByRole('button', { name: 'Reprendre' }).click();
+    await page.getByText('En attente (musique pour le client)').waitFor({ state: 'detached', timeout: 5000 });
+
+    // Blind transfer to Hector, free again.
+    await t.relais.routing.setPresence('hector', 'available');
+    await page.getByLabel('Transférer à').selectOption('agent:hector');
+    const transferredAt = Date.now();
+    await page.getByRole('button', { name: 'Transfert direct' }).click();
+    await page.locator('.call-panel').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.locator('.wrapup').waitFor({ timeout: 5000 });
 
     expectCompleted(await c.done);
-    // The browser's fake microphone reached the caller: RTP to the caller after the answer, steadily.
-    const fromAgent = c.capture.packets().filter((p) => p.dstPort === c.mediaPort && p.time * 1000 > answeredAt + 500);
-    expect(fromAgent.length).toBeGreaterThan(200);
-    await page.getByText('En communication').waitFor({ state: 'detached', timeout: 10_000 });
+    // The browser's fake microphone reached the caller: RTP after the answer, before the transfer.
+    const fromGary = c.capture
+      .packets()
+      .filter((p) => p.dstPort === c.mediaPort && p.time * 1000 > answeredAt + 500 && p.time * 1000 < transferredAt);
+    expect(fromGary.length).toBeGreaterThan(100);
+    // Hector's phone rang and the caller heard him.
+    expect(invitesTo(hector)).toBe(1);
+    expect(heardPrompt(c.capture.audioTo(c.mediaPort), speechWav()).heard).toBe(true);
 
-    const [marie] = await (await fetch(`${base()}/api/customers?q=0612345678`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json();
-    await waitFor('the call on the timeline', async () => {
-      const { entries } = await (await fetch(`${base()}/api/customers/${marie.id}/timeline`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json();
-      return entries.some((e: { agent: string; outcome: string }) => e.agent === 'gary' && e.outcome === 'answered');
+    const [marie] = await (
+      await fetch(`${base()}/api/customers?q=0612345678`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
+    ).json();
+    await waitFor('the call on the timeline, ended with Hector', async () => {
+      const { entries } = await (
+        await fetch(`${base()}/api/customers/${marie.id}/timeline`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
+      ).json();
+      return entries.some((e: { agent: string; outcome: string }) => e.agent === 'hector' && e.outcome === 'answered');
     });
     await expectNothingLeft(t);
   });
 });
+
+/** Audio packets the page's phone received, as its call panel shows them. */
+async function packetsIn(page: Page): Promise<number> {
+  const text = await page
+    .locator('.audio-stats')
+    .textContent({ timeout: 500 })
+    .catch(() => '');
+  return Number(/Audio reçu : (\d+)/.exec(text ?? '')?.[1] ?? 0);
+}

@@ -46,7 +46,7 @@ async function call(page: Page, method: string, url: string, body?: unknown): Pr
 async function pageAt(host: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`http://${host}:${t.config.server.port}/agent/`);
+  await page.goto(`http://${host}:${t.config.server.port}/console/`);
   return { context, page };
 }
 

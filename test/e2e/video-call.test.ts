@@ -10,7 +10,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { consoleOf, launchChromium, MEDIA_FLAGS } from '../support/browser.ts';
+import { launchChromium } from '../support/browser.ts';
+import { consoleOf, MEDIA_FLAGS } from '../support/console.ts';
 import { waitFor } from '../support/calls.ts';
 import { API_TOKEN, startTestRelais, type TestRelais } from '../support/relais.ts';
 

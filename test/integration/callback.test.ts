@@ -23,6 +23,9 @@ import { freshMariaDb, type FreshMariaDb } from '../support/mariadb.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { consoleOf, expectDone, sleep, talkUntilBye } from '../support/call-control.ts';
+import { expectHoldMusic, expectSilence, expectSpeech, heardBetween } from '../support/listening.ts';
+import { startCapture } from '../support/rtp-capture.ts';
 
 let t: TestRelais;
 let customerPort: number;
@@ -195,6 +198,52 @@ describe('out of hours', { timeout: 180_000 }, () => {
     const placedAt = t.now().getTime() - (Date.now() - called.received('INVITE')[0]!.at);
     expect(placedAt).toBeGreaterThanOrEqual(Date.parse('2026-11-24T09:00:00+01:00'));
     await waitFor('callback done', async () => (await callbackFor('+33644444444'))?.status === 'done');
+    await expectNothingLeft(t);
+  });
+});
+
+describe('an agent talking with a customer called back', { timeout: 180_000 }, () => {
+  it('holds them from the console (music for the customer, silence for the agent), resumes and hangs up; no transfer', async () => {
+    const eleonore = await staffPhone(t, 'eleonore', 300, talkUntilBye());
+    const toAgent = await startCapture({ ports: [eleonore.mediaPort] });
+    const called = await customer(customerPort, { answerAfterMs: 500, steps: talkUntilBye(), timeoutMs: 150_000 });
+    const asked = await fetch(`http://127.0.0.1:${t.config.server.port}/api/callbacks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ number: '0677777777', team: 'after-sales' }),
+    });
+    expect(asked.status).toBe(201);
+    const agent = consoleOf(t, 'eleonore');
+    const call = await agent.call('the callback connected', 60_000);
+    expect(call).toMatchObject({
+      channel: 'callback',
+      agent: 'eleonore',
+      team: 'after-sales',
+      state: 'talking',
+      customer: { number: '+33677777777' },
+    });
+    await sleep(promptMs(t, 'callback-intro') + 500);
+
+    const held = await agent.hold(call.id);
+    expectDone(held);
+    expect(held.body.call).toMatchObject({ state: 'held' });
+    const heldAt = Date.now();
+    await sleep(4500);
+    expectDone(await agent.resume(call.id));
+    const resumedAt = Date.now();
+    await sleep(3500);
+    const transfer = await agent.transfer(call.id, { team: 'technical' });
+    expect([transfer.status, transfer.body.error?.details?.reason]).toEqual([422, 'CALL_ERR_UNSUPPORTED']);
+    expectDone(await agent.hangup(call.id));
+    expect((await called.done).code).toBe(0);
+    await waitFor("eleonore's leg hung up", () => eleonore.messages().some((m) => m.startsWith('<BYE')), 5000);
+    await toAgent.stop();
+
+    expectHoldMusic(heardBetween(called.capture, called.mediaPort, heldAt + 700, heldAt + 3700), 'the customer, held');
+    expectSilence(heardBetween(toAgent, eleonore.mediaPort, heldAt + 500, resumedAt - 200), 'the agent, customer held');
+    expectSpeech(heardBetween(called.capture, called.mediaPort, resumedAt + 500, resumedAt + 3000), 'the customer, resumed');
+    expectSpeech(heardBetween(toAgent, eleonore.mediaPort, resumedAt + 500, resumedAt + 3000), 'the agent, resumed');
+    await waitFor('callback done', async () => (await callbackFor('+33677777777'))?.status === 'done');
     await expectNothingLeft(t);
   });
 });

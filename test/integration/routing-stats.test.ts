@@ -14,7 +14,7 @@ const admin = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
 const pool = new pg.Pool({ connectionString: databaseUrl(), options: `-c search_path=${schema}`, max: 2 });
 let firstMigration: number[] = [];
 
-type Step = 'queued' | 'offered' | 'accepted' | 'missed' | 'declined' | 'abandoned' | 'overflowed' | 'ended';
+type Step = 'queued' | 'offered' | 'accepted' | 'missed' | 'declined' | 'abandoned' | 'overflowed' | 'ended' | 'transferred' | 'consulted';
 let seq = 0;
 
 /** One event: at (UTC), step, interaction, team, agent, data. */
@@ -128,6 +128,30 @@ describe('teamStats', () => {
   });
 });
 
+describe('a call passed on by its agent', () => {
+  it('counts once, answered by the team that answered it first, handled from that answer to its end', async () => {
+    // Tuesday 1 December 2026. t1: ana answers after 10 s, consults bob, transfers it to him; it ends 400 s after ana answered.
+    await add('2026-12-01T09:00:00Z', 'queued', 't1', 'support');
+    await add('2026-12-01T09:00:05Z', 'offered', 't1', 'support', null, { agents: ['ana'] });
+    await add('2026-12-01T09:00:10Z', 'accepted', 't1', 'support', 'ana');
+    await add('2026-12-01T09:01:00Z', 'consulted', 't1', 'support', 'ana', { to: 'bob' });
+    await add('2026-12-01T09:01:30Z', 'transferred', 't1', 'support', 'ana', { from: 'ana', to: { agent: 'bob' }, mode: 'attended' });
+    await add('2026-12-01T09:06:50Z', 'ended', 't1', 'support', 'bob');
+    // t2: ana answers at once, passes it blind to bob who misses it; the caller leaves while waiting again.
+    await add('2026-12-01T10:00:00Z', 'queued', 't2', 'support');
+    await add('2026-12-01T10:00:01Z', 'offered', 't2', 'support', null, { agents: ['ana'] });
+    await add('2026-12-01T10:00:02Z', 'accepted', 't2', 'support', 'ana');
+    await add('2026-12-01T10:01:00Z', 'transferred', 't2', 'support', 'ana', { from: 'ana', to: { agent: 'bob' }, mode: 'blind' });
+    await add('2026-12-01T10:01:00Z', 'offered', 't2', 'support', null, { agents: ['bob'], transfer: true });
+    await add('2026-12-01T10:01:20Z', 'missed', 't2', 'support', 'bob');
+    await add('2026-12-01T10:02:00Z', 'abandoned', 't2', 'support');
+    const day = { from: new Date('2026-11-30T23:00:00Z'), to: new Date('2026-12-01T23:00:00Z'), serviceLevelSeconds: 20 };
+    expect(await teamStats(pool, day)).toEqual([
+      expect.objectContaining({ team: 'support', queued: 2, answered: 2, abandoned: 0, avgWaitSeconds: 6, avgHandleSeconds: 400 }),
+    ]);
+  });
+});
+
 describe('statsByDay', () => {
   it('cuts days at midnight in Paris', async () => {
     const rows = await statsByDay(pool, { from: '2026-11-24', to: '2026-11-25', serviceLevelSeconds: 20, timezone: 'Europe/Paris' });
@@ -187,7 +211,7 @@ describe('statsByDay', () => {
 
 describe('migrate', () => {
   it('applies each migration once', async () => {
-    expect(firstMigration).toEqual([1, 2, 3, 4, 5]);
+    expect(firstMigration).toEqual([1, 2, 3, 4, 5, 6]);
     expect(await migrate(pool)).toEqual([]);
     const { rows } = await pool.query('select version, name from schema_migrations order by version');
     expect(rows).toEqual([
@@ -196,6 +220,7 @@ describe('migrate', () => {
       { version: 3, name: 'customers' },
       { version: 4, name: 'chat' },
       { version: 5, name: 'chat_attachments' },
+      { version: 6, name: 'call_transfers' },
     ]);
   });
 

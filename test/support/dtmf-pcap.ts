@@ -59,7 +59,7 @@ function rtpEvent(s: DtmfStream, marker: boolean, event: number, end: boolean, d
 }
 
 /** Classic pcap, Ethernet link type, IPv4/UDP around each RTP packet (sipp rewrites addresses and ports). */
-function pcap(frames: { atMs: number; rtp: Buffer }[]): Buffer {
+export function pcap(frames: { atMs: number; rtp: Buffer }[]): Buffer {
   const header = Buffer.alloc(24);
   header.writeUInt32LE(0xa1b2c3d4, 0);
   header.writeUInt16LE(2, 4);

@@ -19,6 +19,8 @@ export type PeerStep =
   | { dtmf: string }
   /** Send a few seconds of speech (RTP) while going on with the next steps. */
   | { speak: true }
+  /** Send the RTP of this pcap file (e.g. speech-pcap.ts's longer speech) while going on with the next steps. */
+  | { play: string }
   | { hangup: true }
   /** Wait until the other side hangs up. */
   | { waitBye: true };
@@ -76,6 +78,7 @@ export type DtmfFiles = (digits: string) => string;
 function stepXml(step: PeerStep, role: 'uac' | 'uas', dtmfFile: DtmfFiles): string {
   if ('pause' in step) return `<pause milliseconds="${step.pause}"/>`;
   if ('speak' in step) return `<nop><action><exec play_pcap_audio="${SPEECH_PCAP}"/></action></nop>`;
+  if ('play' in step) return `<nop><action><exec play_pcap_audio="${step.play}"/></action></nop>`;
   if ('dtmf' in step) {
     const file = dtmfFile(step.dtmf);
     return `<nop><action><exec play_pcap_audio="${file}"/></action></nop><pause milliseconds="${step.dtmf.length * 300 + 100}"/>`;

@@ -16,7 +16,7 @@ export const t = {
   loggingIn: 'Connexion…',
   loginFailed: 'Identifiant ou mot de passe incorrect.',
   lockedOut: (minutes: number) => `Trop d’essais : réessayez dans ${minutes} min.`,
-  logout: 'Se déconnecter',
+  logout: 'Déconnexion',
   sessionLost: 'Votre session a expiré : reconnectez-vous.',
 
   // Navigation
@@ -35,7 +35,7 @@ export const t = {
   pauseReasons: ['Pause', 'Déjeuner', 'Réunion', 'Formation', 'Administratif'],
   pauseReason: 'Motif de la pause',
   wrapUpLeft: (s: number) => `Post-appel : ${s} s`,
-  load: (calls: number, chats: number, chatCapacity: number) => `Appels ${calls}/1 · Chats ${chats}/${chatCapacity}`,
+  load: (calls: number, chats: number, chatCapacity: number) => `☎ ${calls}/1 · chats ${chats}/${chatCapacity}`,
   connection: { online: 'Connecté', offline: 'Déconnecté, reconnexion…' },
 
   // Phone
@@ -62,6 +62,7 @@ export const t = {
 
   // Call
   onCall: 'En communication',
+  directCall: 'Appel direct',
   ringing: 'Sonnerie…',
   connecting: 'Connexion…',
   hangup: 'Raccrocher',
@@ -221,6 +222,9 @@ export const t = {
   exportCsv: 'Exporter en CSV',
   handled: 'Traités',
   avgHandle: 'Durée moyenne (s)',
+  avgPickUp: 'Délai de décroché moyen (s)',
+  day: 'Jour',
+  hour: 'Heure',
 
   // Settings
   settingsTitle: 'Configuration (lecture seule)',

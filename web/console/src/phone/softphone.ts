@@ -24,6 +24,10 @@ let statsTimer: ReturnType<typeof setInterval> | undefined;
 const remoteAudio = new Audio();
 remoteAudio.autoplay = true;
 
+export class MicrophoneUnavailable extends Error {
+  override readonly name = 'MicrophoneUnavailable';
+}
+
 /** Connects and registers; reconnects by itself when the WebSocket drops. */
 export async function startPhone(c: PhoneCredentials, onIncoming: () => void): Promise<void> {
   await stopPhone();
@@ -104,14 +108,22 @@ function onSessionState(session: Session, s: SessionState, from: string): void {
 export async function answer(): Promise<void> {
   if (!(current instanceof Invitation) || line.value.kind !== 'ringing') return;
   line.value = { kind: 'connecting', from: line.value.from };
-  await current.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
+  try {
+    await current.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
+  } catch (err) {
+    // No microphone (refused, or none): SIP.js has refused this leg; the agent's desk phone still rings.
+    throw err instanceof DOMException && (err.name === 'NotAllowedError' || err.name === 'NotFoundError')
+      ? new MicrophoneUnavailable()
+      : err;
+  }
 }
 
 /** Refuses the ringing call, or ends the call in progress. */
 export function hangup(): void {
   const s = current;
   if (!s) return;
-  if (s instanceof Invitation && s.state === SessionState.Initial) void s.reject().catch(() => undefined);
+  // 603 Decline: Relais counts it as declined by the agent, not as a missed ring.
+  if (s instanceof Invitation && s.state === SessionState.Initial) void s.reject({ statusCode: 603 }).catch(() => undefined);
   else if (s.state === SessionState.Established) void s.bye().catch(() => undefined);
 }
 

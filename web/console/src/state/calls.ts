@@ -1,43 +1,47 @@
 /**
  * The call the agent is on (a queue call or a callback), controlled through Relais: hold, resume,
- * hang up, transfers. Mute and keypad digits stay in the browser phone (phone/line.ts).
+ * hang up, transfers. Its state (held, consulting a colleague) comes from the phone side, as
+ * events on the console socket and as the answer to each command. Mute and keypad digits stay in
+ * the browser phone (phone/line.ts).
  */
 import { computed, signal } from '@preact/signals';
-import type { AssignedView } from '../../../../console/protocol.ts';
+import type { AssignedView, CallView } from '../../../../console/protocol.ts';
 import { api } from '../api.ts';
 import { assignments } from './live.ts';
 
 export type TransferTarget = { agent: string } | { team: string };
 
-export interface CallControlState {
-  held: boolean;
-  /** Attended transfer in progress: the colleague being consulted. */
-  consulting: { agent: string; answered: boolean } | null;
-}
-
 /** The agent's voice interaction in hand, if any. */
 export const currentCall = computed<AssignedView | null>(
   () => assignments.value.find((a) => a.channel === 'call' || a.channel === 'callback') ?? null,
 );
-export const control = signal<CallControlState>({ held: false, consulting: null });
 
-const path = (id: string, action: string) => `/api/calls/${encodeURIComponent(id)}/${action}`;
+/** Each call's state as the phone side last told it, by call id (the interaction's id). */
+export const callStates = signal<ReadonlyMap<string, CallView>>(new Map());
 
-export async function hold(id: string, on: boolean): Promise<void> {
-  await api.post(path(id, on ? 'hold' : 'resume'));
-  control.value = { ...control.value, held: on };
+export function callChanged(c: CallView): void {
+  callStates.value = new Map(callStates.value).set(c.id, c);
 }
 
-export async function hangupCall(id: string): Promise<void> {
-  await api.post(path(id, 'hangup'));
+export function callEnded(callId: string): void {
+  const next = new Map(callStates.value);
+  next.delete(callId);
+  callStates.value = next;
 }
 
-export async function transfer(id: string, to: TransferTarget, mode: 'blind' | 'attended'): Promise<void> {
-  await api.post(path(id, 'transfer'), { to, mode });
-  if (mode === 'attended' && 'agent' in to) control.value = { held: true, consulting: { agent: to.agent, answered: false } };
+/** After a reload: the calls this agent has, as the phone side sees them. */
+export async function loadCalls(): Promise<void> {
+  const { calls } = await api.get<{ calls: CallView[] }>('/api/calls/mine');
+  callStates.value = new Map(calls.map((c) => [c.id, c]));
 }
 
-export async function finishTransfer(id: string, how: 'complete' | 'cancel'): Promise<void> {
-  await api.post(path(id, `transfer/${how}`));
-  control.value = { held: how === 'cancel' ? control.value.held : false, consulting: null };
+async function command(id: string, action: string, body: unknown = {}): Promise<void> {
+  const { call } = await api.post<{ call: CallView | null }>(`/api/calls/${encodeURIComponent(id)}/${action}`, body);
+  if (call) callChanged(call);
+  else callEnded(id);
 }
+
+export const hold = (id: string, on: boolean) => command(id, on ? 'hold' : 'resume');
+export const hangupCall = (id: string) => command(id, 'hangup');
+export const transfer = (id: string, to: TransferTarget, mode: 'blind' | 'attended') => command(id, 'transfer', { to, mode });
+export const finishTransfer = (id: string, how: 'complete' | 'cancel') => command(id, `transfer/${how}`);

@@ -5,7 +5,15 @@
  */
 import { computed, signal } from '@preact/signals';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, AgentEvent, AgentPayload, AgentServerEvents, ConversationView, MessageView, VisitorView } from '../../../../chat/protocol.ts';
+import type {
+  Ack,
+  AgentEvent,
+  AgentPayload,
+  AgentServerEvents,
+  ConversationView,
+  MessageView,
+  VisitorView,
+} from '../../../../chat/protocol.ts';
 import type { OfferView } from '../../../../console/protocol.ts';
 import { boot } from './session.ts';
 import { attachVideo } from '../video/state.ts';

@@ -5,6 +5,7 @@
  */
 import { signal } from '@preact/signals';
 import { io, type Socket } from 'socket.io-client';
+import { callChanged, callEnded, loadCalls } from './calls.ts';
 import type {
   AgentStateView,
   AssignedView,
@@ -37,6 +38,7 @@ export function connectLive(): void {
   socket = s;
   s.on('connect', () => {
     connected.value = true;
+    void loadCalls().catch(() => undefined);
     if (wall.value !== null) void ask('watchWall', { on: true });
   });
   s.on('disconnect', () => (connected.value = false));
@@ -52,6 +54,8 @@ export function connectLive(): void {
     offers.value = offers.value.filter((o) => o.interactionId !== a.interactionId);
   });
   s.on('released', (r) => (assignments.value = assignments.value.filter((x) => x.interactionId !== r.interactionId)));
+  s.on('call', callChanged);
+  s.on('callEnded', (c) => callEnded(c.callId));
 }
 
 export function disconnectLive(): void {

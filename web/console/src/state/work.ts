@@ -25,8 +25,9 @@ export function startWork(): void {
   connectChats();
   const ws = new URL(b.phone.wsPath, location.href);
   ws.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  void startPhone({ wsUrl: ws.href, user: b.phone.user, password: b.phone.password, domain: b.phone.domain, displayName: b.me.name }, () =>
-    undefined,
+  void startPhone(
+    { wsUrl: ws.href, user: b.phone.user, password: b.phone.password, domain: b.phone.domain, displayName: b.me.name },
+    () => undefined,
   ).catch(() => undefined);
   const seen = new Set<string>();
   stopEffects = effect(() => {

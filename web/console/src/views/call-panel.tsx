@@ -2,14 +2,16 @@
 import { useState } from 'preact/hooks';
 import type { AssignedView } from '../../../../console/protocol.ts';
 import { audioStats, hangup as hangupPhone, line, sendDigit, setMuted } from '../phone/line.ts';
-import { control, finishTransfer, hangupCall, hold, transfer, type TransferTarget } from '../state/calls.ts';
+import { callStates, finishTransfer, hangupCall, hold, transfer, type TransferTarget } from '../state/calls.ts';
 import { boot } from '../state/session.ts';
 import { duration, t } from '../texts.fr.ts';
 import { act, secondsSince, Who } from './common.tsx';
 
 export function CallPanel({ call }: { call: AssignedView }) {
   const l = line.value;
-  const c = control.value;
+  const state = callStates.value.get(call.interactionId);
+  const held = state?.state === 'held' || state?.state === 'consulting';
+  const consulting = state?.state === 'consulting' ? state.colleague : undefined;
   const inBrowser = l.kind === 'talking';
   const stats = audioStats.value;
   const end = () => (inBrowser ? (hangupPhone(), Promise.resolve()) : hangupCall(call.interactionId));
@@ -25,9 +27,12 @@ export function CallPanel({ call }: { call: AssignedView }) {
         <p class="timer">
           {t.onCall} · {duration(secondsSince(call.since))}
         </p>
-        {c.held && !c.consulting && <p class="held">{t.onHold}</p>}
-        {c.consulting && (
-          <p class="consulting">{t.consulting(boot().staff.find((s) => s.id === c.consulting!.agent)?.name ?? c.consulting.agent)}</p>
+        {state?.state === 'held' && <p class="held">{t.onHold}</p>}
+        {consulting && (
+          <p class="consulting">
+            {t.consulting(boot().staff.find((s) => s.id === consulting.agent)?.name ?? consulting.agent)}
+            {!consulting.answered && ` — ${t.ringing}`}
+          </p>
         )}
       </header>
       <div class="controls">
@@ -36,14 +41,16 @@ export function CallPanel({ call }: { call: AssignedView }) {
             {l.muted ? t.unmute : t.mute}
           </button>
         )}
-        {!c.consulting && (
-          <button aria-pressed={c.held} onClick={act(() => hold(call.interactionId, !c.held))}>
-            {c.held ? t.resume : t.hold}
+        {!consulting && (
+          <button aria-pressed={held} onClick={act(() => hold(call.interactionId, !held))}>
+            {held ? t.resume : t.hold}
           </button>
         )}
-        {c.consulting ? (
+        {consulting ? (
           <>
-            <button onClick={act(() => finishTransfer(call.interactionId, 'complete'))}>{t.completeTransfer}</button>
+            <button disabled={!consulting.answered} onClick={act(() => finishTransfer(call.interactionId, 'complete'))}>
+              {t.completeTransfer}
+            </button>
             <button onClick={act(() => finishTransfer(call.interactionId, 'cancel'))}>{t.cancelTransfer}</button>
           </>
         ) : (
@@ -110,5 +117,35 @@ function TransferForm({ callId }: { callId: string }) {
         {t.transferAttended}
       </button>
     </fieldset>
+  );
+}
+
+/** A call on the browser phone that is no customer's interaction: a colleague, or a consultation. */
+export function DirectCallPanel() {
+  const l = line.value;
+  if (l.kind !== 'talking' && l.kind !== 'connecting') return null;
+  const stats = audioStats.value;
+  return (
+    <article class="call-panel" aria-label={t.onCall}>
+      <header>
+        <h2>{t.directCall}</h2>
+        <p>
+          <strong>{l.from}</strong>
+        </p>
+        <p class="timer">{l.kind === 'talking' ? `${t.onCall} · ${duration(secondsSince(l.since))}` : t.connecting}</p>
+      </header>
+      {l.kind === 'talking' && (
+        <div class="controls">
+          <button aria-pressed={l.muted} onClick={() => setMuted(!l.muted)}>
+            {l.muted ? t.unmute : t.mute}
+          </button>
+          <button class="hangup" onClick={hangupPhone}>
+            {t.hangup}
+          </button>
+        </div>
+      )}
+      {l.kind === 'talking' && <Keypad />}
+      {stats && <p class="audio-stats">{t.audioIn(stats.packetsReceived, stats.jitterMs)}</p>}
+    </article>
   );
 }

@@ -34,6 +34,7 @@ export function Who({ c }: { c: CustomerBadge }) {
 /** A failure as the person should read it. */
 export function explain(err: unknown): string {
   if (err instanceof ApiFailure) return t.errors[err.code] ?? err.message;
+  if (err instanceof Error && err.name === 'MicrophoneUnavailable') return t.micDenied;
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -81,7 +81,10 @@ function Record({ id, onClose }: { id: string; onClose?: () => void }) {
   const [entries, setEntries] = useState<Entry[]>([]);
   const [editing, setEditing] = useState(false);
   const load = async () => {
-    const [c, tl] = await Promise.all([api.get<Customer>(`/api/customers/${id}`), api.get<{ entries: Entry[] }>(`/api/customers/${id}/timeline`)]);
+    const [c, tl] = await Promise.all([
+      api.get<Customer>(`/api/customers/${id}`),
+      api.get<{ entries: Entry[] }>(`/api/customers/${id}/timeline`),
+    ]);
     setCustomer(c);
     setEntries(tl.entries);
   };
@@ -108,10 +111,14 @@ function Record({ id, onClose }: { id: string; onClose?: () => void }) {
         <dl class="contact">
           {customer.company && <dd>{customer.company}</dd>}
           {customer.phones.map((p) => (
-            <dd>{t.phoneNumber} : {p}</dd>
+            <dd>
+              {t.phoneNumber} : {p}
+            </dd>
           ))}
           {customer.emails.map((e) => (
-            <dd>{t.email} : {e}</dd>
+            <dd>
+              {t.email} : {e}
+            </dd>
           ))}
           <dd>
             <button class="link" onClick={() => setEditing(true)}>
@@ -216,7 +223,12 @@ function NoteForm({ customerId, added }: { customerId: string; added: () => void
   };
   return (
     <form class="note" onSubmit={add}>
-      <textarea aria-label={t.addNote} placeholder={t.notePlaceholder} value={body} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
+      <textarea
+        aria-label={t.addNote}
+        placeholder={t.notePlaceholder}
+        value={body}
+        onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)}
+      />
       <button type="submit">{t.addNote}</button>
     </form>
   );

@@ -63,6 +63,7 @@ export function History() {
       <div class="charts">
         <Chart
           title={t.volume}
+          by={by}
           x={x}
           series={[
             [t.queued, points.map((p) => p.queued), '#3451b2'],
@@ -70,9 +71,10 @@ export function History() {
             [t.abandoned, points.map((p) => p.abandoned), '#c62828'],
           ]}
         />
-        <Chart title={t.answerTimes} x={x} series={[[t.answerTimes, points.map((p) => p.avgWaitSeconds), '#6a1b9a']]} />
+        <Chart title={t.answerTimes} by={by} x={x} series={[[t.answerTimes, points.map((p) => p.avgWaitSeconds), '#6a1b9a']]} />
         <Chart
           title={t.abandonRate}
+          by={by}
           x={x}
           series={[[t.abandonRate, points.map((p) => (p.queued ? (100 * p.abandoned) / p.queued : null)), '#c62828']]}
         />
@@ -84,7 +86,7 @@ export function History() {
             <th>{t.agents}</th>
             <th>{t.handled}</th>
             <th>{t.avgHandle}</th>
-            <th>{t.answerTimes}</th>
+            <th>{t.avgPickUp}</th>
           </tr>
         </thead>
         <tbody>
@@ -100,13 +102,31 @@ export function History() {
       </table>
       <p class="muted">
         {t.abandonRate} :{' '}
-        {percent(points.reduce((n, p) => n + p.queued, 0) ? points.reduce((n, p) => n + p.abandoned, 0) / points.reduce((n, p) => n + p.queued, 0) : null)}
+        {percent(
+          points.reduce((n, p) => n + p.queued, 0)
+            ? points.reduce((n, p) => n + p.abandoned, 0) / points.reduce((n, p) => n + p.queued, 0)
+            : null,
+        )}
       </p>
     </section>
   );
 }
 
-function Chart({ title, x, series }: { title: string; x: number[]; series: [string, (number | null)[], string][] }) {
+const dayLabel = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit' });
+const hourLabel = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+
+function Chart({
+  title,
+  by,
+  x,
+  series,
+}: {
+  title: string;
+  by: 'hour' | 'day';
+  x: number[];
+  series: [string, (number | null)[], string][];
+}) {
+  const label = (seconds: number) => (by === 'hour' ? hourLabel : dayLabel).format(new Date(seconds * 1000));
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
@@ -115,13 +135,16 @@ function Chart({ title, x, series }: { title: string; x: number[]; series: [stri
         title,
         width: 380,
         height: 200,
-        series: [{}, ...series.map(([label, , stroke]) => ({ label, stroke, width: 2, points: { show: x.length < 40 } }))],
-        axes: [{}, {}],
+        series: [
+          { label: by === 'hour' ? t.hour : t.day, value: (_u, v) => (v === null ? '—' : label(v)) },
+          ...series.map(([name, , stroke]) => ({ label: name, stroke, width: 2, points: { show: x.length < 40 } })),
+        ],
+        axes: [{ values: (_u, splits) => splits.map(label) }, {}],
       },
       [x, ...series.map(([, values]) => values)] as uPlot.AlignedData,
       box.current,
     );
     return () => plot.destroy();
-  }, [title, JSON.stringify(x), JSON.stringify(series.map((s) => s[1]))]);
+  }, [title, by, JSON.stringify(x), JSON.stringify(series.map((s) => s[1]))]);
   return <figure class="chart" ref={box} aria-label={title} />;
 }

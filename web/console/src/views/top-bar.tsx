@@ -38,8 +38,8 @@ export function TopBar({ section, supervisor }: { section: Section; supervisor: 
           {status.value}
         </span>
       )}
-      <span class="me">
-        {b.me.name} · {t.roles[b.me.role]}
+      <span class="me" title={t.roles[b.me.role]}>
+        {b.me.name}
       </span>
       <button class="link" onClick={() => void logout()}>
         {t.logout}

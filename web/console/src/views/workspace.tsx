@@ -6,7 +6,7 @@ import { signal } from '@preact/signals';
 import { currentCall } from '../state/calls.ts';
 import { chats, currentChat, openChats } from '../state/chats.ts';
 import { t } from '../texts.fr.ts';
-import { CallPanel } from './call-panel.tsx';
+import { CallPanel, DirectCallPanel } from './call-panel.tsx';
 import { ChatPanel } from './chat-panel.tsx';
 import { CustomerPanel } from './customer-panel.tsx';
 import { Offers } from './offers.tsx';
@@ -40,7 +40,8 @@ export function Workspace() {
                 aria-selected={showing === 'chat' && c.conversation.id === currentChat.value}
                 onClick={() => ((currentChat.value = c.conversation.id), (focus.value = 'chat'))}
               >
-                <span class="kind">{t.channels.chat}</span> {c.visitor.customer?.name ?? c.visitor.name ?? t.unknownCustomer} <Tier tier={c.visitor.customer?.tier ?? null} />
+                <span class="kind">{t.channels.chat}</span> {c.visitor.customer?.name ?? c.visitor.name ?? t.unknownCustomer}{' '}
+                <Tier tier={c.visitor.customer?.tier ?? null} />
                 {c.unread > 0 && <span class="unread">{c.unread}</span>}
               </button>
             </li>
@@ -51,6 +52,7 @@ export function Workspace() {
       <section class="interaction-column">
         {showing === 'call' && call && <CallPanel call={call} />}
         {showing === 'chat' && chat && <ChatPanel tab={chat} />}
+        {!call && showing !== 'chat' && <DirectCallPanel />}
       </section>
       <aside class="customer-column">
         <CustomerPanel customerId={customerId ?? null} />
