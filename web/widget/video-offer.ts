@@ -25,7 +25,8 @@ export interface VideoOfferDeps {
 const webRtc = () => typeof RTCPeerConnection === 'function';
 
 export function videoOffer(d: VideoOfferDeps) {
-  const el = h('div', { class: 'video' });
+  // Announced, not focused: the visitor may be typing.
+  const el = h('div', { class: 'video', 'aria-live': 'polite' });
   let conversation: ConversationView | null = null;
   let session: SessionView | null = null;
   let call: { sessionId: string; socketId: string; handle: Promise<CallHandle | null> } | null = null;
@@ -67,7 +68,6 @@ export function videoOffer(d: VideoOfferDeps) {
           h('div', { class: 'row' }, accept, decline),
         ),
       );
-      if (el.isConnected) (webRtc() ? accept : decline).focus({ preventScroll: true });
     } else if (session?.state === 'proposed') {
       const cancel = h('button', { type: 'button', class: 'secondary' }, t.cancel);
       cancel.addEventListener('click', () => void ask('end', { sessionId: session!.id }));
