@@ -56,6 +56,8 @@ export interface Chat {
     conversation?: string;
   }): Promise<{ conversationId: string; by: 'visitor' | 'agent' } | undefined>;
   onRoutingEvent(e: RoutingEvent): void;
+  /** Called with the id of each conversation that ends in this process (video ends its call with it). */
+  onEnded(listener: (conversationId: string) => void): void;
   /** Disconnects the agent sockets these console sessions opened, in every process. */
   endSessions(sessionIds: readonly string[]): void;
   close(): Promise<void>;
@@ -64,6 +66,15 @@ export interface Chat {
 export function startChat(d: ChatDepsIn): Chat {
   const chat = d.config.chat!;
   const sockets = startChatSockets(d.io);
+  // A conversation ends where its end is told to its pages: listeners hear it there.
+  const ended: ((conversationId: string) => void)[] = [];
+  const emit: typeof sockets.emitter = {
+    ...sockets.emitter,
+    toConversation(id, event, data, except) {
+      sockets.emitter.toConversation(id, event, data, except);
+      if (event === 'conversation' && (data as { status?: string }).status === 'ended') for (const l of ended) l(id);
+    },
+  };
   const store = new ChatStore(d.db);
   const attachments = new AttachmentStore(d.db);
   const service = new ChatService({
@@ -74,7 +85,7 @@ export function startChat(d: ChatDepsIn): Chat {
     staffName: (id) => d.config.staff[id]?.name ?? id,
     chatCapacity: (id) => d.config.staff[id]?.chatCapacity ?? 0,
     isOpen: d.isOpen,
-    emit: sockets.emitter,
+    emit,
     now: d.now,
     log: d.log,
   });
@@ -110,6 +121,7 @@ export function startChat(d: ChatDepsIn): Chat {
       const c = await store.get(auth.conversation).catch(() => undefined);
       return c?.agent === agent ? { conversationId: c.id, by: 'agent' } : undefined;
     },
+    onEnded: (listener) => void ended.push(listener),
     endSessions: (ids) => {
       if (ids.length) sockets.agents.in(ids.map(sessionRoom)).disconnectSockets(true);
     },

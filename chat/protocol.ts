@@ -209,4 +209,6 @@ export interface WidgetConfig {
   maxText: number;
   /** Largest attachment accepted, in bytes (0: none). */
   maxAttachmentBytes: number;
+  /** Video calls from the chat (config `video`); null: none. */
+  video: { visitorsMayPropose: boolean } | null;
 }

@@ -30,7 +30,7 @@ export interface ChatSockets {
 export function startChatSockets(io: Server): ChatSockets {
   const visitors = io.of(VISITOR_NAMESPACE);
   const agents = io.of(AGENT_NAMESPACE);
-  const room = (id: string) => `conv:${id}`;
+  const room = conversationRoom;
   const emitter: ChatEmitter = {
     toConversation(id, event, data, except) {
       if (except !== 'visitor') visitors.to(room(id)).emit(event, data);
@@ -55,8 +55,11 @@ export function startChatSockets(io: Server): ChatSockets {
   };
 }
 
+/** The Socket.IO room of a conversation's pages, on either namespace (video's news goes there too). */
+export const conversationRoom = (id: string) => `conv:${id}`;
+
 /** The socket joins the conversation's room (visitor or agent side). */
-export const joinConversation = (socket: Socket, id: string) => socket.join(`conv:${id}`);
+export const joinConversation = (socket: Socket, id: string) => socket.join(conversationRoom(id));
 
 /**
  * Registers `event` on the socket: the payload is parsed with `schema`, the handler's result is

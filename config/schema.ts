@@ -256,11 +256,21 @@ const chat = (resolve: SecretResolver) =>
     /** Signs visitors' conversation tokens. */
     tokenSecret: secret(resolve),
     /** The widget's brand colour and logo. */
-    color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb').default('#0b5cad'),
+    color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb')
+      .default('#0b5cad'),
     logo: z.url().optional(),
     /** Files (images, PDF) in conversations: largest accepted, in bytes; 0 turns them off. */
     attachments: z
-      .strictObject({ maxBytes: z.number().int().min(0).max(50 * 2 ** 20).default(5 * 2 ** 20) })
+      .strictObject({
+        maxBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(50 * 2 ** 20)
+          .default(5 * 2 ** 20),
+      })
       .default({ maxBytes: 5 * 2 ** 20 }),
     /** Per connection: messages a minute; per address: conversations started an hour. */
     rateLimit: z
@@ -269,6 +279,43 @@ const chat = (resolve: SecretResolver) =>
         startsPerHour: z.number().int().min(1).max(10_000).default(20),
       })
       .default({ messagesPerMinute: 30, startsPerHour: 20 }),
+  });
+
+/**
+ * Video calls from a chat (mediasoup). Each worker listens on one UDP and one TCP port for every
+ * call it carries: `port` for the first worker, `port + 1` for the second… so a firewall opens
+ * `port` to `port + workers - 1`, UDP and TCP. Several Relais processes on one host need ranges
+ * of their own.
+ */
+const video = z
+  .strictObject({
+    /** The visitor may propose a call too (the agent always may). */
+    visitorsMayPropose: z.boolean().default(true),
+    /** mediasoup workers (one process and one core each); one per core by default. */
+    workers: z.number().int().min(1).max(64).optional(),
+    /**
+     * Calls one worker carries at once; past that a call is refused. 80 calls with screens shared
+     * are mediasoup's ~500 consumers a worker; bench/video-load.ts measured 200 calls at 60 % of a
+     * core here (without SRTP, which browsers add).
+     */
+    sessionsPerWorker: z.number().int().min(1).max(500).default(80),
+    /** Address the workers listen on. */
+    listenIp: z
+      .string()
+      .regex(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/, 'an IPv4 or IPv6 address')
+      .default('127.0.0.1'),
+    /** What browsers are told to reach (a public IP or host name), when not `listenIp` (NAT, 0.0.0.0). */
+    announcedAddress: z.string().min(1).max(253).optional(),
+    /** The first worker's UDP and TCP port; 0: any free port (tests). */
+    port: z.number().int().min(0).max(65535).default(40000),
+    /** A proposal nobody answers is withdrawn after this. */
+    proposalSeconds: wholeSeconds(600).default(60),
+    /** A side whose page left (reload, network) may come back within this; then the call ends. */
+    rejoinSeconds: wholeSeconds(600).default(30),
+  })
+  .refine((v) => v.announcedAddress || !['0.0.0.0', '::'].includes(v.listenIp), {
+    message: 'listening on every address: say which one browsers reach in announcedAddress',
+    path: ['announcedAddress'],
   });
 
 /** The agent console: what agents pick from instead of typing. */
@@ -315,6 +362,8 @@ export const buildConfigSchema = (resolve: SecretResolver) =>
       callbacks: callbacks(resolve).optional(),
       /** The website chat; without this section the widget is not served. */
       chat: chat(resolve).optional(),
+      /** Video calls from a chat; without this section (or without chat) nobody is offered one. */
+      video: video.optional(),
       /** Customer records and the shop and helpdesk they are matched with. */
       customers: customers(resolve).default({
         lookupTimeoutMs: 800,
@@ -375,7 +424,9 @@ const RESERVED_STAFF_IDS = new Set(['trunk', 'trunk-identify', 'global', 'system
 
 /** Cross-field checks: every name used must be defined, extensions must be unique. */
 function checkReferences(c: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void {
-  const cfg = c as unknown as Pick<ParsedConfig, 'staff' | 'teams' | 'menu' | 'chat'>;
+  const cfg = c as unknown as Pick<ParsedConfig, 'staff' | 'teams' | 'menu' | 'chat' | 'video'>;
+  if (cfg.video && !cfg.chat)
+    ctx.addIssue({ code: 'custom', path: ['video'], message: 'video calls start from a chat: add a chat section' });
   for (const [site, def] of Object.entries(cfg.chat?.sites ?? {})) {
     def.topics?.forEach((t, i) => {
       if (!cfg.teams[t]) ctx.addIssue({ code: 'custom', path: ['chat', 'sites', site, 'topics', i], message: `unknown team "${t}"` });

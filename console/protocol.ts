@@ -32,6 +32,8 @@ export interface ConsoleBootstrap {
   cannedAnswers: { title: string; text: string }[];
   /** Dispositions offered when closing a chat. */
   dispositions: string[];
+  /** Video calls can be proposed in chats (config `video`). */
+  video: boolean;
 }
 
 /** A customer as the console shows them at a glance. */

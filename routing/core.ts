@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Agent, Capacity, Channel, Interaction, Offer, Presence, Priority, TeamRouting, TransferTarget } from './model.ts';
-import { answering, anyoneFree, estimateWaitMinutes, planOffers, queueScore, staffed } from './planner.ts';
+import { answering, anyoneFree, estimateWaitMinutes, planOffers, queueScore, slotOf, staffed } from './planner.ts';
 import type { RoutingBatch, RoutingStore } from './store.ts';
 import { afterConversation } from './transfer-rules.ts';
 import { consultLocked, endConsultLocked, releaseConsultant, transferLocked, type TransferContext } from './transfers.ts';
@@ -238,6 +238,37 @@ export class RoutingCore {
       agent!.chatReady = ready;
       await this.store.batch().saveAgent(agent!).commit();
       if (ready) await this.dispatchLocked(this.teamsOf.get(agentId) ?? []);
+    });
+  }
+
+  /**
+   * An agent starts a conversation that did not come through a queue (a video call inside a chat
+   * they already have): it takes their voice slot, so no call is offered on top of it. False,
+   * and nothing changes, when the slot is full (they are on a call).
+   */
+  occupy(agentId: string, channel: Exclude<Channel, 'chat'>): Promise<boolean> {
+    this.teamsOfAgents([agentId]); // throws on an unknown agent
+    return this.store.withLock(async () => {
+      const [agent] = await this.store.agents([agentId], this.now());
+      const held = Object.entries(agent!.active).reduce((n, [c, k]) => (slotOf(c as Channel) === 'voice' ? n + (k ?? 0) : n), 0);
+      if (held >= this.settings.capacity(agentId).voice) return false;
+      agent!.active = { ...agent!.active, [channel]: (agent!.active[channel] ?? 0) + 1 };
+      await this.store.batch().saveAgent(agent!).emit({ type: 'presence', agent: agent! }).commit();
+      return true;
+    });
+  }
+
+  /** Ends what `occupy` started: the slot is free again (no wrap-up: the chat goes on). */
+  release(agentId: string, channel: Exclude<Channel, 'chat'>): Promise<void> {
+    this.teamsOfAgents([agentId]);
+    return this.store.withLock(async () => {
+      const now = this.now();
+      const [agent] = await this.store.agents([agentId], now);
+      if (!agent!.active[channel]) return;
+      agent!.active = { ...agent!.active, [channel]: agent!.active[channel]! - 1 };
+      agent!.idleSince = now;
+      await this.store.batch().saveAgent(agent!).emit({ type: 'presence', agent: agent! }).commit();
+      await this.dispatchLocked(this.teamsOf.get(agentId) ?? []);
     });
   }
 

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     return;
   }
   const demo = args.demo ? await startDemoServices(config) : undefined;
-  const relais = await startRelais(config, { log });
+  const relais = await startRelais(config, { log, relaisHome: relaisHome() });
   process.stderr.write(banner(config, process.env.RELAIS_SECRETS_FILE ?? join(relaisHome(), 'secrets.env'), demo));
 
   let stopping = false;

@@ -44,6 +44,8 @@ import { registerCallRoutes } from './routes/calls.ts';
 import { startCallbacks, startChatRoom, startRecords } from './rooms.ts';
 import type { Chat } from '../chat/index.ts';
 import { startConsoleRoom, type ConsoleRoom } from './console-room.ts';
+import type { Video } from '../video/index.ts';
+import { startVideoRoom } from './video-room.ts';
 import { socketOrigins, startSocketServer } from './sockets.ts';
 import { ownOrigins } from './auth/origins.ts';
 
@@ -55,6 +57,8 @@ export interface RelaisOptions {
   priorityOf?: (callerNumber: string) => Promise<Priority>;
   /** Extra Asterisk objects (benchmarks). */
   renderExtras?: Parameters<typeof writeInstance>[1];
+  /** Relais' state directory, where a locally built mediasoup worker is cached (video/worker-bin.ts). */
+  relaisHome?: string;
 }
 
 export interface Relais {
@@ -69,6 +73,8 @@ export interface Relais {
   callbacks?: CallbackService;
   /** Present when the configuration has a chat section. */
   chat?: Chat;
+  /** Present when the configuration has chat and video sections. */
+  video?: Video;
   records: CustomerRecords;
   /** Staff logins, sessions and the guard of staff routes. */
   auth: StaffAuth;
@@ -196,6 +202,10 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       guard: auth.guard,
       io: sockets.io,
     });
+  const video =
+    chat && config.video
+      ? await startVideoRoom(config, { chat, io: sockets.io, redis, routing, records, relaisHome: opts.relaisHome, now, log })
+      : undefined;
   consoleRoom = await startConsoleRoom(config, {
     http,
     io: sockets.io,
@@ -233,6 +243,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
     routing,
     callbacks: callbacks?.service,
     chat,
+    video,
     records,
     auth,
     get owner() {
@@ -243,6 +254,7 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       clearInterval(purge);
       await callbacks?.stop();
       supervisor.unwatch();
+      await video?.close();
       await chat?.close();
       await consoleRoom?.close();
       await sockets.close();

@@ -1,6 +1,7 @@
 /**
  * Builds the website chat widget with esbuild: `loader.js` (the embed, a classic script) and
- * `widget.js` (an ES module the loader imports on demand), minified for es2020, no source maps.
+ * `widget.js` (an ES module the loader imports on demand) and `video.js` (the video call, which
+ * widget.js imports when a call starts), minified for es2020, no source maps.
  *
  *   npx tsx web/build.ts [outDir]        (default web/dist/widget)
  */
@@ -41,9 +42,11 @@ export async function buildWidget(outDir: string): Promise<WidgetBuild> {
     // an IIFE leaves no global in the host page. It still uses import() to load widget.js.
     build({ ...common, entryPoints: [join(HERE, 'widget', 'loader.ts')], format: 'iife', outfile: join(outDir, 'loader.js') }),
     build({ ...common, entryPoints: [join(HERE, 'widget', 'widget.ts')], format: 'esm', outfile: join(outDir, 'widget.js') }),
+    // The video call, imported by widget.js only when a call starts: mediasoup-client stays out of the chat's weight.
+    build({ ...common, entryPoints: [join(HERE, 'widget', 'video-call.ts')], format: 'esm', outfile: join(outDir, 'video.js') }),
   ]);
   const files: Record<string, FileSize> = {};
-  for (const name of ['loader.js', 'widget.js']) {
+  for (const name of ['loader.js', 'widget.js', 'video.js']) {
     const body = await readFile(join(outDir, name));
     files[name] = { bytes: body.length, gzipBytes: gzipSync(body, { level: 9 }).length };
   }

@@ -51,6 +51,7 @@ export function registerChatRoutes(app: FastifyInstance, d: ChatRoutesDeps): voi
       online,
       maxText: MAX_TEXT,
       maxAttachmentBytes: chat.attachments.maxBytes,
+      video: d.config.video ? { visitorsMayPropose: d.config.video.visitorsMayPropose } : null,
     };
   });
 
@@ -67,6 +68,8 @@ export function registerChatRoutes(app: FastifyInstance, d: ChatRoutesDeps): voi
   // The loader is referenced by a fixed URL in host pages: revalidated often; it loads the widget.
   app.get('/widget/loader.js', file(join(d.widgetDir, 'loader.js'), js, 'public, max-age=300'));
   app.get('/widget/widget.js', file(join(d.widgetDir, 'widget.js'), js, 'public, max-age=300'));
+  // The call (mediasoup-client), imported by widget.js only when a video call starts.
+  app.get('/widget/video.js', file(join(d.widgetDir, 'video.js'), js, 'public, max-age=300'));
   app.get('/demo/shop', file(join(WEB, 'demo', 'shop.html'), html, 'no-cache'));
   app.get('/demo/helpdesk', file(join(WEB, 'demo', 'helpdesk.html'), html, 'no-cache'));
   // The minimal agents' page of the chat's first step became the console.

@@ -100,6 +100,7 @@ export function registerConsoleApi(app: FastifyInstance, d: ConsoleRoutesDeps): 
       phone: { wsPath: SIP_PATH, user: staffEndpoints(who.id).browser, password: member.sipPassword, domain: 'relais' },
       cannedAnswers: config.console.cannedAnswers.map((a) => ({ ...a })),
       dispositions: [...config.console.dispositions],
+      video: Boolean(config.chat && config.video),
     };
   });
 

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import pino from 'pino';
 import { Redis } from 'ioredis';
@@ -18,6 +20,9 @@ import { ariEndpointOf } from '../../asterisk/supervisor.ts';
 import { startRelais, type Relais, type RelaisOptions } from '../../server/relais.ts';
 
 export const CHROOT = process.env.RELAIS_ASTERISK_CHROOT ?? '/opt/relais/asterisk';
+
+/** Where a non-root user's local build of the mediasoup worker is (video/worker-bin.ts). */
+export const RELAIS_HOME = process.env.RELAIS_HOME ?? join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'relais');
 
 /** The administration API's bearer token in tests. */
 export const API_TOKEN = 'test-api-token-0123456789';
@@ -83,6 +88,8 @@ export async function isolatedConfig(opts: {
   };
   raw.server = { host: '127.0.0.1', port: await freeTcpPort(), apiToken: { env: 'RELAIS_API_TOKEN' } };
   raw.redis = { url: 'redis://127.0.0.1:6379', prefix: `relais-${opts.name}-${tag}` };
+  // Video on a port the worker picks, one worker: suites run side by side.
+  if (raw.video) raw.video = { ...raw.video, port: 0, workers: 1 };
   // No shop nor helpdesk unless a test starts their stand-ins and patches them in.
   const { prestashop: _shop, osticket: _helpdesk, ...customers } = raw.customers ?? {};
   raw.customers = customers;
@@ -129,7 +136,8 @@ export async function startTestRelais(
   let setAt = Date.now();
   const now = () => new Date(base.getTime() + (Date.now() - setAt));
   const log = pino({ level: process.env.RELAIS_TEST_LOG ?? 'silent' });
-  const start = () => startRelais(config, { log, now, ...(opts.priorityOf ? { priorityOf: opts.priorityOf } : {}) });
+  const start = () =>
+    startRelais(config, { log, now, relaisHome: RELAIS_HOME, ...(opts.priorityOf ? { priorityOf: opts.priorityOf } : {}) });
   let relais = await start();
   const endpoint = ariEndpointOf(relais.instance);
   const http = new AriHttp(endpoint);

@@ -204,7 +204,23 @@ describe('refused configurations', () => {
     raw.teams = { env: { ...raw.teams.sales } };
     raw.menu = { ...raw.menu, options: { '1': 'env' }, defaultTeam: 'env' };
     delete raw.chat; // its sites name the demo's teams
+    delete raw.video; // video calls start from a chat
     expect(parseConfig(raw, fakeEnv).teams.env?.members).toEqual(['denis']);
+  });
+
+  it('video without a chat to start from, or listening everywhere without saying where browsers reach it', () => {
+    expectProblem(
+      refused((c) => delete c.chat),
+      'CONFIG_ERR_INVALID',
+      'video',
+      /start from a chat/,
+    );
+    expectProblem(
+      refused((c) => void (c.video = { ...c.video, listenIp: '0.0.0.0' })),
+      'CONFIG_ERR_INVALID',
+      'video.announcedAddress',
+      /announcedAddress/,
+    );
   });
 
   it('a chat site offering a team that does not exist', () => {

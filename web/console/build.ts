@@ -45,7 +45,11 @@ export async function buildConsole(outDir = DEFAULT_CONSOLE_DIR): Promise<Consol
 
 async function sourcesHash(): Promise<string> {
   const h = createHash('sha256');
-  const files = [...(await walk(HERE)), join(ROOT, 'package-lock.json'), join(ROOT, 'console', 'protocol.ts')];
+  // The console's sources, and what it imports from outside web/console/ (contracts, the shared call).
+  const outside = ['package-lock.json', 'console/protocol.ts', 'chat/protocol.ts', 'video/protocol.ts', 'video/errors.ts'].map((f) =>
+    join(ROOT, f),
+  );
+  const files = [...(await walk(HERE)), ...(await walk(join(ROOT, 'web', 'video'))), ...outside];
   for (const f of files.sort()) h.update(relative(ROOT, f)).update(await readFile(f));
   return h.digest('hex');
 }

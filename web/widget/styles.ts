@@ -81,4 +81,6 @@ input,select,textarea{font-size:16px;font-weight:400;padding:8px 10px;border:1px
 .upload:empty{display:none}
 .file-img{display:block;max-width:100%;height:auto;margin-top:4px;border-radius:8px;background:#fff}
 .file{display:inline-block;margin-top:4px}
+.video-offer{display:flex;flex-direction:column;gap:8px;padding:10px 14px;border-bottom:1px solid #e5e5e5;background:#f7f7f8}
+.video .bar{padding:6px 12px}
 `;

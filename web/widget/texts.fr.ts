@@ -84,6 +84,60 @@ export const texts = {
   configFailed: 'Le chat n’a pas pu se charger. Réessayez plus tard.',
 } as const;
 
+/** Video calls, proposed and answered (in widget.js). */
+export const videoOfferTexts = {
+  propose: 'Appel vidéo',
+  proposeLabel: 'Proposer un appel vidéo au conseiller',
+  proposedByAgent: (agent: string) => `${agent} vous propose un appel vidéo.`,
+  proposedByMe: 'Appel vidéo proposé : en attente de réponse…',
+  accept: 'Accepter',
+  decline: 'Refuser',
+  cancel: 'Annuler',
+  joining: 'Connexion à l’appel vidéo…',
+  noWebRtc: 'Votre navigateur ne permet pas les appels vidéo. La conversation continue par écrit.',
+  ended: {
+    declined: 'L’appel vidéo a été refusé. La conversation continue par écrit.',
+    expired: 'Pas de réponse à la proposition d’appel vidéo.',
+    'hung-up': 'Appel vidéo terminé. La conversation continue par écrit.',
+    left: 'L’appel vidéo s’est interrompu (connexion perdue). La conversation continue par écrit.',
+    'chat-ended': 'Appel vidéo terminé.',
+    failed: 'L’appel vidéo a échoué. La conversation continue par écrit.',
+  },
+  errors: {
+    VIDEO_ERR_ALREADY: 'Un appel vidéo est déjà proposé ou en cours dans cette conversation.',
+    VIDEO_ERR_FULL: 'Les appels vidéo sont momentanément indisponibles. Réessayez dans quelques minutes.',
+    VIDEO_ERR_AGENT_BUSY: 'Le conseiller est en ligne. Réessayez dans quelques minutes.',
+    VIDEO_ERR_DISABLED: 'Seul le conseiller peut proposer un appel vidéo.',
+  } as Partial<Record<string, string>>,
+  failed: 'L’appel vidéo n’a pas pu démarrer. La conversation continue par écrit.',
+} as const;
+
+/** The call itself (in video.js, loaded only when a call starts). */
+export const videoCallTexts = {
+  region: 'Appel vidéo',
+  micOff: 'Couper le micro',
+  micOn: 'Réactiver le micro',
+  cameraOff: 'Couper la caméra',
+  cameraOn: 'Réactiver la caméra',
+  shareScreen: 'Partager l’écran',
+  stopScreen: 'Arrêter le partage',
+  hangUp: 'Raccrocher',
+  remoteCameraOff: (agent: string) => `Caméra de ${agent} coupée`,
+  remoteMuted: (agent: string) => `${agent} a coupé son micro`,
+  waitingRemote: (agent: string) => `En attente de ${agent}…`,
+  you: 'Vous',
+  stats: (frames: number, audio: number) => `Images reçues : ${frames} · Audio reçu : ${audio} paquets`,
+  problems: {
+    'no-webrtc': 'Votre navigateur ne permet pas les appels vidéo. La conversation continue par écrit.',
+    denied:
+      'Vous avez refusé l’accès à la caméra et au micro : vous voyez et entendez le conseiller, mais il ne vous voit ni ne vous entend. Autorisez-les dans les réglages du navigateur puis rappelez.',
+    'no-camera': 'Aucune caméra disponible : l’appel continue en audio.',
+    'no-microphone': 'Aucun micro disponible : le conseiller vous voit mais ne vous entend pas. Écrivez-lui dans le chat.',
+    'no-devices': 'Caméra et micro indisponibles : vous voyez et entendez le conseiller, écrivez-lui dans le chat.',
+    'screen-failed': 'Le partage d’écran n’a pas pu démarrer.',
+  },
+} as const;
+
 /** "le 12/03 à 14 h 30" (the visitor's time zone); the raw text if the date does not parse. */
 function formatDue(iso: string): string {
   const d = new Date(iso);

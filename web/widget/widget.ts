@@ -19,6 +19,7 @@ import { panelCss } from './styles.ts';
 import { texts as t } from './texts.fr.ts';
 import { lastSeq, mergeMessages, transcript, unreadCount } from './thread.ts';
 import { createTypingSignal } from './typing.ts';
+import { videoOffer } from './video-offer.ts';
 
 /** The stored token no longer opens a conversation: forget it and start afresh. */
 const LOST: readonly ChatErrorCode[] = ['CHAT_ERR_UNAUTHORISED', 'CHAT_ERR_NOT_FOUND'];
@@ -80,6 +81,13 @@ export const mount: Mount = (o) => {
     (status) => flash(status === 401 ? t.errors.CHAT_ERR_UNAUTHORISED : t.fileFailed),
   );
   const maxBytes = () => config?.maxAttachmentBytes ?? 0;
+  const video = videoOffer({
+    origin: o.origin,
+    root: o.root,
+    socket: () => socket,
+    visitorsMayPropose: () => config?.video?.visitorsMayPropose,
+    flash,
+  });
 
   // --- state → screen ------------------------------------------------------------------------------
   const outbox = new Outbox({
@@ -121,6 +129,7 @@ export const mount: Mount = (o) => {
 
   function setConversation(c: ConversationView) {
     conversation = c;
+    video.setConversation(c);
     // Over: the loader need not bring it back on the next page (rating and transcript stay on screen).
     if (c.status === 'ended') store.set('token', null);
     render();
@@ -134,6 +143,7 @@ export const mount: Mount = (o) => {
     outbox.setConnected(false);
     [messages, conversation, failed, view, readSent] = [[], null, [], null, 0];
     media.clear();
+    video.reset();
     if (socket) {
       socket.disconnect();
       socket.auth = { site: o.site };
@@ -152,6 +162,8 @@ export const mount: Mount = (o) => {
 
   function showChat() {
     view = chatView(chatActions, { maxText: config?.maxText ?? 4000, maxAttachmentBytes: maxBytes(), media });
+    // The call, or its proposal, above the messages: the chat goes on below it.
+    view.el.insertBefore(video.el, view.el.querySelector('.log'));
     show(view.el);
     render();
   }
@@ -174,6 +186,7 @@ export const mount: Mount = (o) => {
     socket.auth = { site: o.site, token };
     conversation = a.conversation;
     showChat();
+    video.setConversation(conversation);
     outbox.setConnected(true);
   }
 
@@ -244,6 +257,7 @@ export const mount: Mount = (o) => {
       if (!view) showChat();
       setConversation(a.conversation);
       outbox.setConnected(true);
+      void video.resync();
     };
     s.on('connect', resync);
     s.on('disconnect', (reason) => {
@@ -265,6 +279,8 @@ export const mount: Mount = (o) => {
       render();
     });
     s.on('conversation', setConversation);
+    // Video's news ride the same socket (video/protocol.ts); the chat's event types do not list them.
+    (s as unknown as import('socket.io-client').Socket).on('video:session', video.apply);
     s.on('typing', ({ typing: on }) => {
       agentTyping = on;
       clearTimeout(typingTimer);

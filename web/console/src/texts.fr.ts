@@ -105,6 +105,57 @@ export const t = {
   transferChat: 'Transférer la conversation',
   nextChat: 'Conversation suivante',
 
+  // Video calls in a chat
+  video: {
+    propose: 'Proposer une vidéo',
+    proposed: 'Vidéo proposée : en attente de la réponse du client…',
+    proposedByVisitor: (who: string) => `${who} propose un appel vidéo`,
+    accept: 'Accepter la vidéo',
+    decline: 'Refuser',
+    cancel: 'Annuler la proposition',
+    joining: 'Connexion à l’appel vidéo…',
+    region: 'Appel vidéo',
+    micOff: 'Couper le micro',
+    micOn: 'Réactiver le micro',
+    cameraOff: 'Couper la caméra',
+    cameraOn: 'Réactiver la caméra',
+    shareScreen: 'Partager l’écran',
+    stopScreen: 'Arrêter le partage',
+    hangUp: 'Raccrocher',
+    you: 'Vous',
+    remoteCameraOff: 'Caméra du client coupée',
+    remoteNoCamera: 'Le client n’envoie pas d’image',
+    remoteMuted: 'Micro du client coupé',
+    waitingRemote: 'En attente du client…',
+    remoteAway: 'Le client s’est déconnecté : il peut revenir dans quelques secondes',
+    stats: (frames: number, screen: number, audio: number) =>
+      `Images reçues : ${frames} · Écran : ${screen} · Audio reçu : ${audio} paquets`,
+    ended: {
+      declined: 'Le client a refusé la vidéo.',
+      expired: 'Pas de réponse à la proposition de vidéo.',
+      'hung-up': 'Appel vidéo terminé.',
+      left: 'Appel vidéo interrompu : le client n’est pas revenu.',
+      'chat-ended': 'Appel vidéo terminé avec la conversation.',
+      failed: 'L’appel vidéo a échoué.',
+    },
+    problems: {
+      'no-webrtc': 'Ce navigateur ne permet pas la vidéo.',
+      denied:
+        'Caméra et micro refusés par le navigateur : le client ne vous voit ni ne vous entend. Autorisez-les puis reproposez la vidéo.',
+      'no-camera': 'Aucune caméra : l’appel continue en audio.',
+      'no-microphone': 'Aucun micro : le client vous voit mais ne vous entend pas.',
+      'no-devices': 'Caméra et micro indisponibles : le client ne vous voit ni ne vous entend.',
+      'screen-failed': 'Le partage d’écran n’a pas pu démarrer.',
+    },
+    errors: {
+      VIDEO_ERR_ALREADY: 'Une vidéo est déjà proposée ou en cours dans cette conversation.',
+      VIDEO_ERR_FULL: 'Plus de place pour un appel vidéo sur le serveur : réessayez plus tard.',
+      VIDEO_ERR_AGENT_BUSY: 'Vous êtes en ligne : terminez l’appel avant la vidéo.',
+      VIDEO_ERR_CHAT_NOT_ACTIVE: 'La conversation doit être en cours pour proposer une vidéo.',
+    } as Partial<Record<string, string>>,
+    failed: 'L’appel vidéo n’a pas pu démarrer.',
+  },
+
   // Customer panel
   customer: 'Client',
   noCustomer: 'Aucun client associé',
@@ -214,6 +265,9 @@ const outcomes: Record<string, string> = {
   failed: 'échoué',
   transferred: 'transféré',
   callback: 'rappel demandé',
+  declined: 'refusé',
+  unanswered: 'sans réponse',
+  cancelled: 'annulé',
 };
 
 /** "2 min 05 s", "45 s", "1 h 03". */

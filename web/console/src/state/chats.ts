@@ -16,6 +16,7 @@ import type {
 } from '../../../../chat/protocol.ts';
 import type { OfferView } from '../../../../console/protocol.ts';
 import { boot } from './session.ts';
+import { attachVideo } from '../video/state.ts';
 
 export interface ChatTab {
   conversation: ConversationView;
@@ -47,6 +48,7 @@ export function connectChats(): void {
   socket?.disconnect();
   const s: Socket<AgentServerEvents> = io('/agent', { transports: ['websocket'], withCredentials: true });
   socket = s;
+  attachVideo(s as unknown as Socket);
   s.on('connect', async () => {
     const a = await ask<{ conversations: Omit<ChatTab, 'visitorTyping' | 'unread'>[] }>('mine', {}).catch(() => null);
     for (const c of a?.conversations ?? []) put(c);

@@ -6,6 +6,7 @@ import { closeChat, dropChat, markRead, sendChat, typing, type ChatTab } from '.
 import { boot } from '../state/session.ts';
 import { formatTime, t } from '../texts.fr.ts';
 import { act, status, Tier } from './common.tsx';
+import { VideoAction, VideoArea } from '../video/video-area.tsx';
 
 export function ChatPanel({ tab }: { tab: ChatTab }) {
   const { conversation: c, visitor: v } = tab;
@@ -26,12 +27,16 @@ export function ChatPanel({ tab }: { tab: ChatTab }) {
           {v.verified && <span class="verified"> ✔ {t.verified}</span>}
           {v.page && <span> · {t.fromPage(v.page)}</span>}
         </p>
+        {!ended && <VideoAction conversationId={c.id} visitor={v.name ?? t.unknownCustomer} />}
       </header>
-      <ol class="thread" ref={log} aria-live="polite" aria-label={t.chats}>
-        {tab.messages.map((m) => (
-          <Message m={m} conversationId={c.id} readByVisitor={m.from === 'agent' && m.seq <= c.readByVisitor} />
-        ))}
-      </ol>
+      <div class="chat-body">
+        <ol class="thread" ref={log} aria-live="polite" aria-label={t.chats}>
+          {tab.messages.map((m) => (
+            <Message m={m} conversationId={c.id} readByVisitor={m.from === 'agent' && m.seq <= c.readByVisitor} />
+          ))}
+        </ol>
+        {!ended && <VideoArea conversationId={c.id} />}
+      </div>
       {tab.visitorTyping && <p class="typing">{`${v.name ?? t.unknownCustomer} ${t.visitorTyping}`}</p>}
       {ended ? (
         <p class="ended">

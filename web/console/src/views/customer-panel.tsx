@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CustomerBadge } from '../../../../console/protocol.ts';
 import { api, qs } from '../api.ts';
-import { formatDateTime, t } from '../texts.fr.ts';
+import { duration, formatDateTime, t } from '../texts.fr.ts';
 import { act, Tier } from './common.tsx';
 import { boot } from '../state/session.ts';
 
@@ -34,6 +34,7 @@ interface Entry {
   team?: string | null;
   agent?: string | null;
   outcome?: string | null;
+  answeredAt?: string | null;
   endedAt?: string | null;
   author?: string;
   body?: string;
@@ -142,6 +143,7 @@ function Record({ id, onClose }: { id: string; onClose?: () => void }) {
                 {e.team ? ` · ${teamName(e.team)}` : ''}
                 {e.agent ? ` · ${staffName(e.agent)}` : ''}
                 {e.outcome ? ` · ${t.interactionOutcome(e.outcome)}` : ''}
+                {e.answeredAt && e.endedAt ? ` · ${duration((Date.parse(e.endedAt) - Date.parse(e.answeredAt)) / 1000)}` : ''}
               </span>
             )}
           </li>
