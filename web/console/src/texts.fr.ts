@@ -87,6 +87,8 @@ export const t = {
   // Chats
   chats: 'Conversations',
   noChats: 'Aucune conversation en cours',
+  idleAvailable: 'Vous êtes disponible : les appels, chats et rappels de vos équipes arriveront ici.',
+  idleNotAvailable: 'Passez « Disponible » (en haut) pour recevoir les appels, chats et rappels de vos équipes.',
   typeMessage: 'Votre réponse…',
   send: 'Envoyer',
   visitorTyping: 'écrit…',

@@ -4,6 +4,8 @@
  */
 import { signal } from '@preact/signals';
 import { currentCall } from '../state/calls.ts';
+import { agentState } from '../state/live.ts';
+import { line } from '../phone/line.ts';
 import { chats, currentChat, openChats } from '../state/chats.ts';
 import { t } from '../texts.fr.ts';
 import { CallPanel, DirectCallPanel } from './call-panel.tsx';
@@ -11,6 +13,12 @@ import { ChatPanel } from './chat-panel.tsx';
 import { CustomerPanel } from './customer-panel.tsx';
 import { Offers } from './offers.tsx';
 import { Tier } from './common.tsx';
+
+/** Nothing in hand: what the agent can expect, or what to do to get something. */
+function Idle() {
+  const presence = agentState.value?.presence;
+  return <p class="idle muted">{presence === 'available' || presence === 'wrapup' ? t.idleAvailable : t.idleNotAvailable}</p>;
+}
 
 /** Which interaction the middle column shows. */
 export const focus = signal<'call' | 'chat'>('call');
@@ -53,6 +61,7 @@ export function Workspace() {
         {showing === 'call' && call && <CallPanel call={call} />}
         {showing === 'chat' && chat && <ChatPanel tab={chat} />}
         {!call && showing !== 'chat' && <DirectCallPanel />}
+        {!call && !chat && line.value.kind === 'idle' && <Idle />}
       </section>
       <aside class="customer-column">
         <CustomerPanel customerId={customerId ?? null} />
