@@ -148,8 +148,13 @@ describe('offers on several channels', () => {
       await callbackOffer.waitFor({ state: 'detached', timeout: 5000 });
       // The next agent's phone rings for it.
       await waitFor("hector's phone rings for the callback", () => invitesTo(hectorPhone) > 0, 15_000);
-      // Denis still has his chat.
+      // Denis still has his chat; a note he writes there goes on Paul's record, never to Paul.
       expect(await page.locator('.chat-panel').isVisible()).toBe(true);
+      await page.getByLabel('Note interne', { exact: true }).check();
+      await page.locator('.composer textarea').fill('Client hésitant entre deux offres');
+      await page.locator('.composer').getByRole('button', { name: 'Ajouter une note' }).click();
+      await page.locator('.timeline').getByText('Client hésitant entre deux offres').waitFor({ timeout: 5000 });
+      expect(v.received('message').map((m: { text: string }) => m.text)).not.toContain('Client hésitant entre deux offres');
     },
   );
 });

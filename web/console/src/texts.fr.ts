@@ -94,6 +94,7 @@ export const t = {
   visitorTyping: 'écrit…',
   readByVisitor: 'Lu',
   canned: 'Réponses types',
+  internalNote: 'Note interne',
   closeChat: 'Clore',
   disposition: 'Issue de la conversation',
   closeConfirm: 'Clore la conversation',

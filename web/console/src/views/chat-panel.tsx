@@ -6,6 +6,7 @@ import { closeChat, dropChat, markRead, sendChat, typing, type ChatTab } from '.
 import { boot } from '../state/session.ts';
 import { formatTime, t } from '../texts.fr.ts';
 import { act, status, Tier } from './common.tsx';
+import { addNote } from '../state/customers.ts';
 import { VideoAction, VideoArea } from '../video/video-area.tsx';
 
 export function ChatPanel({ tab }: { tab: ChatTab }) {
@@ -43,7 +44,7 @@ export function ChatPanel({ tab }: { tab: ChatTab }) {
           {t.chatEnded} <button onClick={() => dropChat(c.id)}>{t.closeChat}</button>
         </p>
       ) : (
-        <Composer conversationId={c.id} />
+        <Composer conversationId={c.id} customerId={v.customer?.id ?? null} />
       )}
     </article>
   );
@@ -89,14 +90,16 @@ function Attachment({ a, conversationId }: { a: AttachmentView; conversationId: 
   );
 }
 
-function Composer({ conversationId }: { conversationId: string }) {
+function Composer({ conversationId, customerId }: { conversationId: string; customerId: string | null }) {
   const b = boot();
   const [text, setText] = useState('');
+  // An internal note goes on the customer's record, for the team; the visitor never sees it.
+  const [note, setNote] = useState(false);
   const [disposition, setDisposition] = useState(b.dispositions[0] ?? '');
   const typingSent = useRef(false);
   const onInput = (value: string) => {
     setText(value);
-    const now = value.length > 0;
+    const now = value.length > 0 && !note;
     if (now !== typingSent.current) typing(conversationId, (typingSent.current = now));
   };
   const send = (e: Event) => {
@@ -105,21 +108,27 @@ function Composer({ conversationId }: { conversationId: string }) {
     if (!body) return;
     setText('');
     typing(conversationId, (typingSent.current = false));
-    act(() => sendChat(conversationId, body))();
+    if (note && customerId) act(() => addNote(customerId, body))();
+    else act(() => sendChat(conversationId, body))();
   };
   return (
-    <div class="composer">
+    <div class={note ? 'composer composer-note' : 'composer'}>
       <form onSubmit={send}>
         <textarea
-          aria-label={t.typeMessage}
-          placeholder={t.typeMessage}
+          aria-label={note ? t.notePlaceholder : t.typeMessage}
+          placeholder={note ? t.notePlaceholder : t.typeMessage}
           value={text}
           onInput={(e) => onInput((e.target as HTMLTextAreaElement).value)}
           onKeyDown={(e) => e.key === 'Enter' && !e.shiftKey && send(e)}
         />
-        <button type="submit">{t.send}</button>
+        <button type="submit">{note ? t.addNote : t.send}</button>
       </form>
       <div class="chat-actions">
+        {customerId && (
+          <label class="note-toggle">
+            <input type="checkbox" checked={note} onChange={(e) => setNote((e.target as HTMLInputElement).checked)} /> {t.internalNote}
+          </label>
+        )}
         {b.cannedAnswers.length > 0 && (
           <select aria-label={t.canned} value="" onChange={(e) => onInput(text + (e.target as HTMLSelectElement).value)}>
             <option value="">{t.canned}…</option>

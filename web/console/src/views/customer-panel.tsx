@@ -8,6 +8,7 @@ import type { CustomerBadge } from '../../../../console/protocol.ts';
 import { api, qs } from '../api.ts';
 import { duration, formatDateTime, t } from '../texts.fr.ts';
 import { act, Tier } from './common.tsx';
+import { addNote, recordsChanged } from '../state/customers.ts';
 import { boot } from '../state/session.ts';
 
 const teamName = (id: string) => boot().teams.find((x) => x.id === id)?.name ?? id;
@@ -92,6 +93,9 @@ function Record({ id, onClose }: { id: string; onClose?: () => void }) {
     setCustomer(null);
     act(load)();
   }, [id]);
+  useEffect(() => {
+    if (recordsChanged.value) act(load)();
+  }, [recordsChanged.value]);
   if (!customer) return <section class="customer">…</section>;
   return (
     <section class="customer" aria-label={t.customer}>
@@ -127,7 +131,7 @@ function Record({ id, onClose }: { id: string; onClose?: () => void }) {
           </dd>
         </dl>
       )}
-      <NoteForm customerId={id} added={() => act(load)()} />
+      <NoteForm customerId={id} />
       <h3>{t.timeline}</h3>
       <ol class="timeline">
         {[...entries].reverse().map((e) => (
@@ -214,12 +218,12 @@ function EditForm({ customer, done }: { customer: Customer; done: () => void }) 
   );
 }
 
-function NoteForm({ customerId, added }: { customerId: string; added: () => void }) {
+function NoteForm({ customerId }: { customerId: string }) {
   const [body, setBody] = useState('');
   const add = (e: Event) => {
     e.preventDefault();
     if (!body.trim()) return;
-    act(async () => (await api.post(`/api/customers/${customerId}/notes`, { body: body.trim() }), setBody(''), added()))();
+    act(async () => (await addNote(customerId, body.trim()), setBody('')))();
   };
   return (
     <form class="note" onSubmit={add}>
