@@ -101,7 +101,12 @@ function registerEvents(socket: Socket, agent: string, d: AgentDeps, log: Logger
   });
 
   on(socket, log, 'close', agentEvents.close, async (p) => {
-    await d.service.end(await assigned(p.conversationId), 'agent');
+    await d.service.end(await assigned(p.conversationId), 'agent', p.disposition);
+    return {};
+  });
+
+  on(socket, log, 'transfer', agentEvents.transfer, async (p) => {
+    await d.service.transfer(await assigned(p.conversationId), agent, p.to);
     return {};
   });
 

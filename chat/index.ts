@@ -83,6 +83,7 @@ export function startChat(d: ChatDepsIn): Chat {
     routing: d.routing,
     records: d.records,
     staffName: (id) => d.config.staff[id]?.name ?? id,
+    teamName: (id) => d.config.teams[id]?.name ?? id,
     chatCapacity: (id) => d.config.staff[id]?.chatCapacity ?? 0,
     isOpen: d.isOpen,
     emit,

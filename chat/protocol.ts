@@ -170,6 +170,11 @@ export const agentEvents = {
   read: z.strictObject({ conversationId: z.uuid(), seq: z.number().int().min(0) }),
   /** Ends the conversation (the visitor is told), with how it ended for the statistics ("Résolu", "Vente"…). */
   close: z.strictObject({ conversationId: z.uuid(), disposition: z.string().trim().min(1).max(60).optional() }),
+  /** Passes the conversation to a team or a colleague (the visitor is told). */
+  transfer: z.strictObject({
+    conversationId: z.uuid(),
+    to: z.union([z.strictObject({ team: teamId }), z.strictObject({ agent: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/) })]),
+  }),
   /** The agent's conversations in progress, after a reload. Ack: `{ conversations }`. */
   mine: z.strictObject({}),
 } as const;

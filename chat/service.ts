@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { CustomerRecords } from '../customers/index.ts';
 import type { RoutingCore } from '../routing/core.ts';
 import type { RoutingEvent } from '../routing/events.ts';
+import { RoutingError } from '../routing/errors.ts';
 import type { ChatStore, Conversation } from './store.ts';
 import { viewOf } from './store.ts';
 import type { ConversationView, MessageView, VisitorView } from './protocol.ts';
@@ -23,6 +24,8 @@ export interface ChatEmitter {
   toAgentHere(agent: string, event: 'offer' | 'offerCancelled', data: unknown): void;
   /** Conversations with a visitor connected to this process. */
   conversationsHere(): string[];
+  /** The agent's pages (in every process) leave the conversation: it is no longer theirs. */
+  leave(agent: string, conversationId: string): void;
 }
 
 export interface ChatDeps {
@@ -31,6 +34,7 @@ export interface ChatDeps {
   routing: RoutingCore;
   records: Pick<CustomerRecords, 'identifyVisitor' | 'interactions' | 'openTicket' | 'get'>;
   staffName: (id: string) => string;
+  teamName: (id: string) => string;
   /** How many chats this staff member takes at once (0: none). */
   chatCapacity: (id: string) => number;
   /** Business hours. */
@@ -185,18 +189,18 @@ export class ChatService {
   }
 
   /** Either side ends it: the agent is free again, the visitor told. */
-  async end(c: Conversation, by: 'visitor' | 'agent'): Promise<void> {
+  async end(c: Conversation, by: 'visitor' | 'agent', disposition?: string): Promise<void> {
     const { d } = this;
     // The closing line goes in while the conversation is still open: it is part of the transcript.
     await this.system(c, by === 'agent' ? chatTexts.endedByAgent : chatTexts.endedByVisitor);
-    const ended = await d.store.end(c.id);
+    const ended = await d.store.end(c.id, disposition);
     if (!ended) return;
     if (c.status === 'active') await d.routing.finish(c.id).catch((err: Error) => d.log.warn({ err: err.message }, 'chat finish failed'));
     else await d.routing.abandon(c.id).catch((err: Error) => d.log.warn({ err: err.message }, 'chat abandon failed'));
     d.emit.toConversation(c.id, 'conversation', await this.view(ended));
     const outcome = c.status === 'active' ? 'answered' : 'abandoned';
-    void d.records.interactions.end(c.id, outcome, d.now()).catch(() => undefined);
-    d.log.info({ conversation: c.id, by, outcome }, 'chat ended');
+    void d.records.interactions.end(c.id, outcome, d.now(), disposition).catch(() => undefined);
+    d.log.info({ conversation: c.id, by, outcome, disposition }, 'chat ended');
   }
 
   /** Who the agent talks to: what the visitor gave, and their customer record (name, tier). */
@@ -263,6 +267,30 @@ export class ChatService {
   }
 
   /**
+   * The agent passes their conversation on: to a team (it waits in its queue, at its place) or to
+   * a colleague (offered to them alone, back in its team's queue if they do not take it). The
+   * visitor is told; the agent's pages leave it. Refused with the routing core's reason.
+   */
+  async transfer(c: Conversation, agent: string, to: { team: string } | { agent: string }): Promise<void> {
+    const { d } = this;
+    try {
+      await d.routing.transfer(c.id, agent, to);
+    } catch (err) {
+      if (err instanceof RoutingError) throw new ChatRefusal('CHAT_ERR_NOT_FOUND', err.message);
+      throw err;
+    }
+    const waiting = await d.store.release(c.id, agent);
+    d.emit.leave(agent, c.id);
+    if (!waiting) return;
+    await this.system(
+      waiting,
+      'team' in to ? chatTexts.transferredToTeam(d.teamName(to.team)) : chatTexts.transferredToAgent(d.staffName(to.agent)),
+    );
+    d.emit.toConversation(c.id, 'conversation', await this.view(waiting));
+    d.log.info({ conversation: c.id, from: agent, to }, 'chat transferred');
+  }
+
+  /**
    * The agent turns their conversation into a helpdesk ticket: its transcript, on the visitor's
    * email (osTicket needs one), linked on the customer's timeline. `not-yours` for anyone else.
    */
@@ -272,10 +300,16 @@ export class ChatService {
     if (!c || c.agent !== agent) return 'not-yours';
     if (!c.visitorEmail) return 'no-email';
     const lines = (await d.store.messages(c.id)).map(
-      (m) => `[${m.at.slice(11, 16)}] ${m.from === 'system' ? '—' : (m.author ?? m.from)} : ${m.text}${m.attachment ? ` (${m.attachment.name})` : ''}`,
+      (m) =>
+        `[${m.at.slice(11, 16)}] ${m.from === 'system' ? '—' : (m.author ?? m.from)} : ${m.text}${m.attachment ? ` (${m.attachment.name})` : ''}`,
     );
     const ticket = await d.records.openTicket(
-      { name: c.visitorName ?? c.visitorEmail, email: c.visitorEmail, subject: chatTexts.ticketSubject(c.visitorName ?? c.visitorEmail), message: lines.join('\n') },
+      {
+        name: c.visitorName ?? c.visitorEmail,
+        email: c.visitorEmail,
+        subject: chatTexts.ticketSubject(c.visitorName ?? c.visitorEmail),
+        message: lines.join('\n'),
+      },
       c.id,
     );
     d.log.info({ conversation: c.id, agent, ticket }, 'chat turned into a ticket');

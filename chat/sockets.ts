@@ -39,6 +39,9 @@ export function startChatSockets(io: Server): ChatSockets {
     toAgentHere(agent, event, data) {
       agents.local.to(`agent:${agent}`).emit(event, data);
     },
+    leave(agent, conversationId) {
+      agents.in(`agent:${agent}`).socketsLeave(room(conversationId));
+    },
     conversationsHere() {
       return [...visitors.adapter.rooms.keys()].filter((r) => r.startsWith('conv:')).map((r) => r.slice('conv:'.length));
     },

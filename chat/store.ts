@@ -174,10 +174,20 @@ export class ChatStore {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  async end(id: string): Promise<Conversation | undefined> {
+  async end(id: string, disposition?: string): Promise<Conversation | undefined> {
     const { rows } = await this.db.query(
-      `update conversations set status = 'ended', ended_at = now() where id = $1 and status <> 'ended' returning *`,
-      [id],
+      `update conversations set status = 'ended', ended_at = now(), disposition = $2 where id = $1 and status <> 'ended' returning *`,
+      [id, disposition ?? null],
+    );
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /** Its agent passed it on: it waits again, for whoever the routing core offers it to next. */
+  async release(id: string, agent: string): Promise<Conversation | undefined> {
+    const { rows } = await this.db.query(
+      `update conversations set status = 'waiting', agent = null, agent_name = null
+       where id = $1 and agent = $2 and status = 'active' returning *`,
+      [id, agent],
     );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }

@@ -43,6 +43,8 @@ export interface TimelineEntry {
   answeredAt?: string | null;
   endedAt?: string | null;
   outcome?: string | null;
+  /** The agent's word on how it ended, when they gave one. */
+  disposition?: string;
   links?: Record<string, string>;
   author?: string;
   body?: string;
@@ -70,8 +72,14 @@ export class InteractionLog {
   }
 
   /** The first end reported wins (a restart may report it twice). */
-  async end(id: string, outcome: string, at: Date): Promise<void> {
-    await this.db.query('update interactions set ended_at = $2, outcome = $3 where id = $1 and ended_at is null', [id, at, outcome]);
+  /** `disposition`: how it ended in the agent's words ("Résolu"), when they said. */
+  async end(id: string, outcome: string, at: Date, disposition?: string): Promise<void> {
+    await this.db.query('update interactions set ended_at = $2, outcome = $3, disposition = $4 where id = $1 and ended_at is null', [
+      id,
+      at,
+      outcome,
+      disposition ?? null,
+    ]);
   }
 
   /** Links an interaction begun before its customer was known (the shop answered late). */
@@ -97,9 +105,9 @@ export class InteractionLog {
     const { rows } = await this.db.query<Record<string, unknown>>(
       `select * from (
          select 'interaction' as kind, id, started_at as at, channel, direction, contact, team, agent, answered_at, ended_at,
-           outcome, links, null as author, null as body from interactions where customer_id = $1
+           outcome, disposition, links, null as author, null as body from interactions where customer_id = $1
          union all
-         select 'note', id::text, created_at, null, null, null, null, null, null, null, null, null, author, body
+         select 'note', id::text, created_at, null, null, null, null, null, null, null, null, null, null, author, body
            from customer_notes where customer_id = $1
          order by at desc, id limit $2) t order by at, id`,
       [customerId, limit],
@@ -119,6 +127,7 @@ export class InteractionLog {
         answeredAt: iso(r.answered_at),
         endedAt: iso(r.ended_at),
         outcome: r.outcome as string | null,
+        ...(r.disposition ? { disposition: String(r.disposition) } : {}),
         links: r.links as Record<string, string>,
       };
     });

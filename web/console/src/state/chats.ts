@@ -135,6 +135,12 @@ export async function closeChat(conversationId: string, disposition?: string): P
   await ask('close', disposition ? { conversationId, disposition } : { conversationId });
 }
 
+/** Passes the conversation on; it leaves this agent's tabs. */
+export async function transferChat(conversationId: string, to: { team: string } | { agent: string }): Promise<void> {
+  await ask('transfer', { conversationId, to });
+  dropChat(conversationId);
+}
+
 /** Switches to the next open conversation (keyboard: Alt+N). */
 export function nextChat(): void {
   const open = openChats.value;

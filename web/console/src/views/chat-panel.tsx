@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AttachmentView, MessageView } from '../../../../chat/protocol.ts';
 import { api } from '../api.ts';
-import { closeChat, dropChat, markRead, sendChat, typing, type ChatTab } from '../state/chats.ts';
+import { closeChat, dropChat, markRead, sendChat, transferChat, typing, type ChatTab } from '../state/chats.ts';
 import { boot } from '../state/session.ts';
 import { formatTime, t } from '../texts.fr.ts';
 import { act, status, Tier } from './common.tsx';
@@ -156,7 +156,40 @@ function Composer({ conversationId, customerId }: { conversationId: string; cust
         <button class="close-chat" onClick={act(() => closeChat(conversationId, disposition))}>
           {t.closeConfirm}
         </button>
+        <TransferChat conversationId={conversationId} />
       </div>
     </div>
+  );
+}
+
+/** Passes the chat to a team or a colleague (the visitor is told, it leaves these tabs). */
+function TransferChat({ conversationId }: { conversationId: string }) {
+  const b = boot();
+  const [target, setTarget] = useState('');
+  const go = () => {
+    const [kind, id] = target.split(':');
+    if (id) act(() => transferChat(conversationId, kind === 'team' ? { team: id } : { agent: id }))();
+  };
+  return (
+    <span class="transfer-chat">
+      <select aria-label={t.transferChat} value={target} onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}>
+        <option value="">{t.transferChat}…</option>
+        <optgroup label={t.toAgent}>
+          {b.staff
+            .filter((s) => s.id !== b.me.id)
+            .map((s) => (
+              <option value={`agent:${s.id}`}>{s.name}</option>
+            ))}
+        </optgroup>
+        <optgroup label={t.toTeam}>
+          {b.teams.map((x) => (
+            <option value={`team:${x.id}`}>{x.name}</option>
+          ))}
+        </optgroup>
+      </select>
+      <button disabled={!target} onClick={go}>
+        {t.transfer}
+      </button>
+    </span>
   );
 }

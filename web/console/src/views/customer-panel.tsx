@@ -35,6 +35,7 @@ interface Entry {
   team?: string | null;
   agent?: string | null;
   outcome?: string | null;
+  disposition?: string;
   answeredAt?: string | null;
   endedAt?: string | null;
   author?: string;
@@ -147,6 +148,7 @@ function Record({ id, onClose }: { id: string; onClose?: () => void }) {
                 {e.team ? ` · ${teamName(e.team)}` : ''}
                 {e.agent ? ` · ${staffName(e.agent)}` : ''}
                 {e.outcome ? ` · ${t.interactionOutcome(e.outcome)}` : ''}
+                {e.disposition ? ` · ${e.disposition}` : ''}
                 {e.answeredAt && e.endedAt ? ` · ${duration((Date.parse(e.endedAt) - Date.parse(e.answeredAt)) / 1000)}` : ''}
               </span>
             )}

@@ -77,7 +77,9 @@ function Presence() {
         </select>
       </label>
       {a.presence === 'wrapup' && <span class="wrapup">{t.wrapUpLeft(wrapLeft)}</span>}
-      <span class="load">{t.load((a.active.call ?? 0) + (a.active.callback ?? 0) + (a.active.video ?? 0), a.active.chat ?? 0, a.capacity.chat)}</span>
+      <span class="load">
+        {t.load((a.active.call ?? 0) + (a.active.callback ?? 0) + (a.active.video ?? 0), a.active.chat ?? 0, a.capacity.chat)}
+      </span>
     </span>
   );
 }
