@@ -109,6 +109,7 @@ export function startChat(d: ChatDepsIn): Chat {
       void service.onRoutingEvent(e).catch((err: Error) => d.log.warn({ err: err.message }, 'chat routing event failed')),
     close: async () => {
       clearInterval(timer);
+      service.close();
       await sockets.close();
     },
   };

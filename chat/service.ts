@@ -14,6 +14,7 @@ import { viewOf } from './store.ts';
 import type { ConversationView, MessageView, VisitorView } from './protocol.ts';
 import { chatTexts } from './texts.fr.ts';
 import type { AttachmentStore } from './attachments.ts';
+import { QueuePositions } from './queue-positions.ts';
 import { ChatRefusal } from './refusal.ts';
 
 /** Where the service's news goes: Socket.IO rooms, across processes (chat/sockets.ts). */
@@ -21,8 +22,12 @@ export interface ChatEmitter {
   toConversation(id: string, event: 'message' | 'conversation' | 'typing', data: unknown, except?: 'visitor' | 'agent'): void;
   /** To an agent's pages connected to this process only: routing events reach every process. */
   toAgentHere(agent: string, event: 'offer' | 'offerCancelled', data: unknown): void;
-  /** Conversations with a visitor connected to this process. */
-  conversationsHere(): string[];
+  /** Whether a page of this agent is connected to this process. */
+  agentHere(agent: string): boolean;
+  /** To a conversation's visitor connected to this process only (each process tells its own). */
+  toVisitorHere(id: string, event: 'conversation', data: unknown): void;
+  /** Whether a visitor of this conversation is connected to this process. */
+  visitorHere(id: string): boolean;
 }
 
 export interface ChatDeps {
@@ -36,12 +41,25 @@ export interface ChatDeps {
   /** Business hours. */
   isOpen: () => boolean;
   emit: ChatEmitter;
+  /** Waiting visitors are told their place at most this often (default 1000 ms). */
+  positionsEveryMs?: number;
   now: () => Date;
   log: Logger;
 }
 
 export class ChatService {
-  constructor(private readonly d: ChatDeps) {}
+  private readonly positions: QueuePositions;
+
+  constructor(private readonly d: ChatDeps) {
+    this.positions = new QueuePositions({
+      queueOrder: (team) => d.routing.queueOrder(team),
+      load: (ids) => d.store.getMany(ids),
+      visitorHere: (id) => d.emit.visitorHere(id),
+      tellVisitorHere: (id, view) => d.emit.toVisitorHere(id, 'conversation', view),
+      everyMs: d.positionsEveryMs,
+      log: d.log,
+    });
+  }
 
   async start(input: { site: string; team: string; name: string | null; email: string | null; verified: boolean; page: string | null }) {
     const { d } = this;
@@ -74,7 +92,20 @@ export class ChatService {
       meta: { conversationId: conversation.id },
     });
     d.log.info({ conversation: conversation.id, team: input.team, customer: customer?.id, verified: input.verified }, 'chat started');
-    return this.view(conversation);
+    const view = await this.view(conversation);
+    // The visitor's socket is on this process and joins the conversation's room next.
+    this.positions.watch(conversation.id, conversation, view.position);
+    return view;
+  }
+
+  /** A visitor came back here (reload, reconnect) with their conversation's token: told their place if waiting. */
+  visitorBack(conversationId: string): void {
+    this.positions.watch(conversationId);
+  }
+
+  /** A visitor's socket left this process: their place is no longer this process' to tell, unless another tab of theirs is here. */
+  visitorLeft(conversationId: string): void {
+    if (!this.d.emit.visitorHere(conversationId)) this.positions.forget(conversationId);
   }
 
   /** The agent's chat page opened or closed everywhere: chats are offered to them, or no more. */
@@ -87,7 +118,7 @@ export class ChatService {
   /** Whether a chat for this team would be answered: open, and someone who takes chats is logged in with their chat page open. */
   async canAnswer(team: string): Promise<boolean> {
     if (!this.d.isOpen()) return false;
-    const { agents } = await this.d.routing.teamSnapshot(team);
+    const agents = await this.d.routing.teamAgents(team);
     return agents.some((a) => a.presence !== 'offline' && a.chatReady && this.d.chatCapacity(a.id) > 0);
   }
 
@@ -136,6 +167,7 @@ export class ChatService {
 
   async view(c: Conversation): Promise<ConversationView> {
     const position = c.status === 'waiting' ? ((await this.d.routing.position(c.id).catch(() => undefined))?.position ?? null) : null;
+    this.positions.saw(c);
     return viewOf(c, position);
   }
 
@@ -190,6 +222,7 @@ export class ChatService {
     // The closing line goes in while the conversation is still open: it is part of the transcript.
     await this.system(c, by === 'agent' ? chatTexts.endedByAgent : chatTexts.endedByVisitor);
     const ended = await d.store.end(c.id);
+    this.positions.forget(c.id);
     if (!ended) return;
     if (c.status === 'active') await d.routing.finish(c.id).catch((err: Error) => d.log.warn({ err: err.message }, 'chat finish failed'));
     else await d.routing.abandon(c.id).catch((err: Error) => d.log.warn({ err: err.message }, 'chat abandon failed'));
@@ -235,6 +268,8 @@ export class ChatService {
   async onRoutingEvent(e: RoutingEvent): Promise<void> {
     const { d } = this;
     if (e.type === 'offer' && e.interaction.channel === 'chat') {
+      // Every process hears every offer; only the one with the agent's page reads what it shows.
+      if (!e.offer.agents.some((a) => d.emit.agentHere(a))) return;
       const c = await d.store.get(e.interaction.id);
       if (!c) return;
       const messages = await d.store.messages(c.id, 0, 50);
@@ -254,12 +289,15 @@ export class ChatService {
     } else if (e.type === 'offerCancelled' && e.offer.interactionId) {
       for (const agent of e.agents)
         d.emit.toAgentHere(agent, 'offerCancelled', { offerId: e.offer.id, conversationId: e.offer.interactionId });
+    } else if (e.type === 'assigned' && e.interaction.channel === 'chat') {
+      this.positions.forget(e.interaction.id);
     } else if (e.type === 'queue') {
-      for (const id of d.emit.conversationsHere()) {
-        const c = await d.store.get(id);
-        if (c?.status === 'waiting' && c.team === e.team) d.emit.toConversation(c.id, 'conversation', await this.view(c), 'agent');
-      }
+      this.positions.changed(e.team);
     }
+  }
+
+  close(): void {
+    this.positions.close();
   }
 
   /** A line from Relais in the conversation ("Alice a rejoint la conversation"), stored like any message. */

@@ -56,8 +56,14 @@ export function startChatSockets(
     toAgentHere(agent, event, data) {
       agents.local.to(`agent:${agent}`).emit(event, data);
     },
-    conversationsHere() {
-      return [...visitors.adapter.rooms.keys()].filter((r) => r.startsWith('conv:')).map((r) => r.slice('conv:'.length));
+    agentHere(agent) {
+      return agents.adapter.rooms.has(`agent:${agent}`);
+    },
+    toVisitorHere(id, event, data) {
+      visitors.local.to(room(id)).emit(event, data);
+    },
+    visitorHere(id) {
+      return visitors.adapter.rooms.has(room(id));
     },
   };
   return {

@@ -113,6 +113,12 @@ export class ChatStore {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
+  /** Several conversations in one read (those found). */
+  async getMany(ids: readonly string[]): Promise<Conversation[]> {
+    const { rows } = await this.db.query('select * from conversations where id = any($1::uuid[])', [ids]);
+    return rows.map(fromRow);
+  }
+
   /** Appends a message (or returns the one already stored under this id). Undefined: the conversation is over or unknown. */
   async append(
     conversationId: string,

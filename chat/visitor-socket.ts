@@ -46,10 +46,15 @@ export function registerVisitors(ns: Namespace, d: VisitorDeps): void {
   });
   ns.on('connection', (socket) => {
     const log = d.log.child({ site: socket.data.site });
-    if (socket.data.conversationId) void joinConversation(socket, socket.data.conversationId);
-    else if ((socket.handshake.auth as { token?: unknown }).token)
+    if (socket.data.conversationId) {
+      void joinConversation(socket, socket.data.conversationId);
+      d.service.visitorBack(socket.data.conversationId);
+    } else if ((socket.handshake.auth as { token?: unknown }).token)
       socket.emit('error', { code: 'CHAT_ERR_UNAUTHORISED', message: 'this conversation token is not valid (any more)' });
     registerEvents(socket, d, log);
+    socket.on('disconnect', () => {
+      if (socket.data.conversationId) d.service.visitorLeft(socket.data.conversationId as string);
+    });
   });
 }
 

@@ -213,6 +213,20 @@ export class RoutingCore {
     return { position: rank + 1, estimatedMinutes: estimateWaitMinutes(rank + 1, aht, working) };
   }
 
+  /**
+   * Every interaction waiting in a team's queue, in queue order (position = index + 1): the
+   * positions of all of them in one read, where `position` would take one per interaction.
+   * Offered ones are not in it (their position is 0).
+   */
+  queueOrder(teamId: string): Promise<string[]> {
+    return this.store.queueAll(this.team(teamId).id);
+  }
+
+  /** The team's members as they stand now (presence, load, chat page open). */
+  teamAgents(teamId: string): Promise<Agent[]> {
+    return this.store.agents(this.team(teamId).members, this.now());
+  }
+
   /** A team's queue and agents now, for supervisors. */
   async teamSnapshot(teamId: string): Promise<{ team: string; waiting: number; oldestEnqueuedAt: number | null; agents: Agent[] }> {
     const team = this.team(teamId);

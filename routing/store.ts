@@ -81,6 +81,11 @@ export class RoutingStore {
     return this.redis.zrange(this.key('queue', team), from, from + limit - 1);
   }
 
+  /** Every waiting interaction id of a team, in queue order. */
+  queueAll(team: string): Promise<string[]> {
+    return this.redis.zrange(this.key('queue', team), 0, -1);
+  }
+
   async rank(team: string, id: string): Promise<number | undefined> {
     const r = await this.redis.zrank(this.key('queue', team), id);
     return r ?? undefined;

@@ -160,6 +160,36 @@ describe('a visitor and an agent', () => {
   });
 });
 
+describe('waiting in the queue', () => {
+  it('each visitor sees their place; when someone ahead leaves, those behind see theirs within a second; arrivals behind move nobody', async () => {
+    // Denis's chat page is open, so chats are accepted, but he is paused: nobody is offered one.
+    await t.relais.routing.setPresence('denis', 'paused', 'réunion');
+    await agent(t, 'denis');
+    const waiting = [await visitor(t), await visitor(t), await visitor(t)];
+    const tokens: string[] = [];
+    for (const [i, v] of waiting.entries()) {
+      const started = await v.ask('start', { ...form, email: `file-${i}@example.fr` });
+      expect(started).toMatchObject({ ok: true, conversation: { status: 'waiting', position: i + 1 } });
+      tokens.push(started.ok ? started.token : '');
+    }
+    // The queue changed twice behind the first visitor: nothing to tell them.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(waiting[0]!.received('conversation')).toEqual([]);
+    // The third reloads their page: the process learns again that they wait here.
+    waiting[2]!.close();
+    waiting[2] = await visitor(t, { token: tokens[2] });
+
+    const left = Date.now();
+    expect(await waiting[0]!.ask('end', {})).toEqual({ ok: true });
+    expect(await waiting[1]!.next('conversation', (c) => c.position === 1, 3000)).toMatchObject({ status: 'waiting', team: 'sales' });
+    expect(await waiting[2]!.next('conversation', (c) => c.position === 2, 3000)).toMatchObject({ status: 'waiting', team: 'sales' });
+    expect(Date.now() - left).toBeLessThan(1500);
+    // Told once each, only what changed.
+    expect(waiting[2]!.received('conversation').map((c) => c.position)).toEqual([2]);
+    for (const v of waiting.slice(1)) expect(await v.ask('end', {})).toEqual({ ok: true });
+  });
+});
+
 describe('Redis losing its data', () => {
   it('loses no waiting visitor: the conversation goes back in its queue from PostgreSQL', async () => {
     await t.relais.routing.setPresence('denis', 'paused', 'réunion');
