@@ -171,17 +171,20 @@ export class ChatService {
     return viewOf(c, position);
   }
 
-  /** Stores and relays a message; its attachment must be one uploaded to this conversation. */
+  /**
+   * Stores and relays a message; its attachment must be one uploaded to this conversation.
+   * Undefined when the conversation is over (or unknown): checked where it is written, so a
+   * visitor's message needs no read of the conversation first.
+   */
   async send(
-    c: Conversation,
+    conversationId: string,
     from: 'visitor' | 'agent',
     m: { id: string; text: string; attachment?: string },
   ): Promise<MessageView | undefined> {
-    if (m.attachment && !(await this.d.attachments.view(c.id, m.attachment)))
+    if (m.attachment && !(await this.d.attachments.view(conversationId, m.attachment)))
       throw new ChatRefusal('CHAT_ERR_NOT_FOUND', 'attachment: no such file in this conversation');
-    const author = from === 'agent' ? c.agentName : c.visitorName;
-    const stored = await this.d.store.append(c.id, { ...m, from, author });
-    if (stored && !stored.duplicate) this.d.emit.toConversation(c.id, 'message', { ...stored.message, conversationId: c.id });
+    const stored = await this.d.store.append(conversationId, { ...m, from });
+    if (stored && !stored.duplicate) this.d.emit.toConversation(conversationId, 'message', { ...stored.message, conversationId });
     return stored?.message;
   }
 
@@ -302,7 +305,7 @@ export class ChatService {
 
   /** A line from Relais in the conversation ("Alice a rejoint la conversation"), stored like any message. */
   private async system(c: Conversation, text: string): Promise<void> {
-    const stored = await this.d.store.append(c.id, { id: randomUUID(), from: 'system', author: null, text });
+    const stored = await this.d.store.append(c.id, { id: randomUUID(), from: 'system', text });
     if (stored) this.d.emit.toConversation(c.id, 'message', { ...stored.message, conversationId: c.id });
   }
 }

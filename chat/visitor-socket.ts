@@ -104,9 +104,13 @@ function registerEvents(socket: Socket, d: VisitorDeps, log: Logger): void {
   on(socket, log, 'send', visitorEvents.send, async (p) => {
     if (!withinRate(socket, 'messages', d.chat.rateLimit.messagesPerMinute))
       throw new ChatRefusal('CHAT_ERR_RATE_LIMITED', 'too many messages: wait a moment');
-    const message = await d.service.send(await open(), 'visitor', p);
-    if (!message) throw new ChatRefusal('CHAT_ERR_ENDED', 'this conversation is over');
-    return { message };
+    const id = socket.data.conversationId as string | undefined;
+    if (!id) throw new ChatRefusal('CHAT_ERR_NOT_FOUND', 'no conversation: start one');
+    // No read first: the write itself refuses a conversation that is over; only then is it read, to say why.
+    const message = await d.service.send(id, 'visitor', p);
+    if (message) return { message };
+    await open();
+    throw new ChatRefusal('CHAT_ERR_ENDED', 'this conversation is over');
   });
 
   on(socket, log, 'typing', visitorEvents.typing, async (p) => {

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { identitySignature } from '../../chat/signatures.ts';
 import { startFakeOsticket, type FakeOsticket } from '../../demo/fake-osticket.ts';
@@ -157,6 +158,59 @@ describe('a visitor and an agent', () => {
       agent: 'denis',
       contact: 'marie.dupont@example.fr',
     });
+  });
+});
+
+describe('messages at once, and storage away', () => {
+  it('the visitor and the agent writing at once: every message acknowledged, numbered without a gap, seen in one order on both sides', async () => {
+    const { v, a, id } = await talking();
+    const texts = {
+      visitor: Array.from({ length: 15 }, (_, i) => `visiteur ${i}`),
+      agent: Array.from({ length: 15 }, (_, i) => `agent ${i}`),
+    };
+    // The visitor's all at once (nothing is read before a visitor's message is written, so they
+    // keep their order of arrival); the agent's page sends as the agent types, meanwhile.
+    const visitorBurst = Promise.all(texts.visitor.map((text) => v.ask('send', { id: randomUUID(), text })));
+    const agentTyping = (async () => {
+      const answers = [];
+      for (const text of texts.agent) answers.push(await a.ask('send', { conversationId: id, id: randomUUID(), text }));
+      return answers;
+    })();
+    expect([...(await visitorBurst), ...(await agentTyping)].every((r) => r.ok)).toBe(true);
+    const history = await v.ask('history', { after: 0 });
+    const stored: { seq: number; from: string; text: string }[] = history.ok ? history.messages : [];
+    expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    // Each side's messages in the order they were sent; both sides received the same sequence.
+    for (const from of ['visitor', 'agent'] as const) expect(stored.filter((m) => m.from === from).map((m) => m.text)).toEqual(texts[from]);
+    // The agent's page joined the room after the greeting line (seq 1): from seq 2 on, both see everything, in order.
+    await waitFor('every message echoed', () => a.received('message').length >= 30 && v.received('message').length >= 31);
+    const seqs = (c: ChatClient) => c.received('message').map((m: { seq: number }) => m.seq);
+    expect(seqs(v)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    expect(seqs(a)).toEqual(seqs(v).slice(1));
+  });
+
+  it('PostgreSQL refusing writes for a moment: the sends are refused as unavailable, their resends stored once', async () => {
+    const { v, a } = await talking();
+    const admin = new pg.Client({ connectionString: t.config.postgres.url });
+    await admin.connect();
+    const messages = Array.from({ length: 3 }, (_, i) => ({ id: randomUUID(), text: `pendant la panne ${i}` }));
+    try {
+      await admin.query('alter table chat_messages rename to chat_messages_away');
+      const refused = await Promise.all(messages.map((m) => v.ask('send', m)));
+      expect(refused).toEqual(messages.map(() => ({ ok: false, error: { code: 'CHAT_ERR_UNAVAILABLE', message: expect.any(String) } })));
+    } finally {
+      await admin.query('alter table chat_messages_away rename to chat_messages').catch(() => undefined);
+      await admin.end();
+    }
+    // The widget's outbox resends them, in order; the first twice (its answer was lost).
+    for (const m of [messages[0]!, ...messages]) expect(await v.ask('send', m)).toMatchObject({ ok: true, message: { text: m.text } });
+    const history = await v.ask('history', { after: 0 });
+    expect(history.ok && history.messages.map((m: { seq: number; text: string }) => [m.seq, m.text])).toEqual([
+      [1, 'Denis Douc a rejoint la conversation.'],
+      ...messages.map((m, i) => [i + 2, m.text]),
+    ]);
+    await waitFor('the agent got them', () => messages.every((m) => a.received('message').some((x) => x.id === m.id)));
+    expect(a.received('message').filter((x) => messages.some((m) => m.id === x.id))).toHaveLength(3);
   });
 });
 
