@@ -38,7 +38,7 @@ export interface ChatDepsIn {
 
 export interface Chat {
   service: ChatService;
-  /** Puts waiting conversations back in their queues if Redis lost them (also every minute). */
+  /** Puts waiting conversations back in their queues if Redis lost them (also every minute); how many. */
   reconcile(): Promise<number>;
   attachments: AttachmentStore;
   /**

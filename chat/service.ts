@@ -249,11 +249,15 @@ export class ChatService {
 
   /**
    * Makes the routing core agree with PostgreSQL: every waiting conversation has its place in its
-   * team's queue (enqueue is idempotent), so a Redis that lost its data loses no visitor.
+   * team's queue, so a Redis that lost its data loses no visitor. Runs every minute: the ones the
+   * core knows are found in one round trip, and only the missing ones are looked up (their
+   * customer's tier) and enqueued (idempotent). Returns how many were put back.
    */
   async reconcile(): Promise<number> {
     const waiting = await this.d.store.waiting();
-    for (const c of waiting) {
+    const known = await this.d.routing.existing(waiting.map((c) => c.id));
+    const missing = waiting.filter((c) => !known.has(c.id));
+    for (const c of missing) {
       const tier = c.customerId ? (await this.d.records.get(c.customerId).catch(() => null))?.tier : undefined;
       await this.d.routing.enqueue({
         id: c.id,
@@ -264,7 +268,7 @@ export class ChatService {
         meta: { conversationId: c.id },
       });
     }
-    return waiting.length;
+    return missing.length;
   }
 
   /** Routing news: offers to agents' pages here, queue positions to visitors here. */

@@ -52,6 +52,11 @@ export class RoutingCore {
     return this.store.interaction(id);
   }
 
+  /** Which of these interactions the core knows (queued, offered or assigned). */
+  existing(ids: readonly string[]): Promise<Set<string>> {
+    return this.store.existing(ids);
+  }
+
   async agent(id: string): Promise<Agent> {
     const [a] = await this.store.agents([id], this.now());
     return a!;

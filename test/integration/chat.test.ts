@@ -253,6 +253,8 @@ describe('Redis losing its data', () => {
     expect(started.ok).toBe(true);
     const id = started.ok ? started.conversation.id : '';
     expect((await t.relais.routing.teamSnapshot('sales')).waiting).toBe(1);
+    // While Redis has it, the minute's check puts nothing back.
+    expect(await t.relais.chat!.reconcile()).toBe(0);
     // Redis comes back empty (no persistence): the routing core knows nothing any more.
     const redis = new Redis(t.config.redis.url);
     const keys = await redis.keys(`${t.config.redis.prefix}:*`);
