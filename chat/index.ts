@@ -110,6 +110,10 @@ export function startChat(d: ChatDepsIn): Chat {
     close: async () => {
       clearInterval(timer);
       service.close();
+      // No new events; what is on its way is stored and relayed while Redis is still there.
+      sockets.io.disconnectSockets(true);
+      await store.close();
+      await new Promise((r) => setImmediate(r));
       await sockets.close();
     },
   };

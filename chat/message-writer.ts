@@ -64,6 +64,8 @@ export class MessageWriter {
   private readonly busy = new Set<string>();
   private running = 0;
   private scheduled = false;
+  private closing = false;
+  private drained?: () => void;
   private readonly inFlight: number;
   private readonly maxBatch: number;
   private readonly retries: number;
@@ -78,10 +80,18 @@ export class MessageWriter {
   }
 
   append(conversationId: string, m: NewMessage): Promise<Appended> {
+    if (this.closing) return Promise.reject(new Error('the chat is stopping'));
     return new Promise((resolve, reject) => {
       this.queue.push({ item: { ...m, conversationId }, resolve, reject });
       this.schedule();
     });
+  }
+
+  /** Takes no more messages; resolves once those already taken are written (or failed). */
+  close(): Promise<void> {
+    this.closing = true;
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.drained = resolve));
   }
 
   /** After the current I/O callbacks: every message that arrived with this one joins its batch. */
@@ -117,6 +127,7 @@ export class MessageWriter {
       for (const c of taken) this.busy.delete(c);
       this.running -= 1;
       this.schedule();
+      if (this.running === 0 && this.queue.length === 0) this.drained?.();
     });
     return true;
   }

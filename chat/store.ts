@@ -168,6 +168,11 @@ export class ChatStore {
     return this.writer.append(conversationId, m);
   }
 
+  /** Takes no more messages; resolves once those on their way are written. */
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+
   /**
    * Writes a batch in ONE statement (one round trip, one commit; atomic): each message's id is
    * looked up first (a resend, also twice in the same batch, is answered with the stored one);

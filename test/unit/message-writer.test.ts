@@ -60,4 +60,19 @@ describe('the message writer', () => {
     // Nothing written alone: PostgreSQL being away is no message's fault.
     expect(batches).toHaveLength(3);
   });
+
+  it('on closing, writes what it took and takes nothing more', async () => {
+    const { batches, write } = controlled();
+    const w = new MessageWriter(write);
+    const taken = w.append('A', { id: 'a1', from: 'visitor', text: '' });
+    await tick();
+    let closed = false;
+    const closing = w.close().then(() => (closed = true));
+    await expect(w.append('A', { id: 'a2', from: 'visitor', text: '' })).rejects.toThrow(/stopping/);
+    await tick();
+    expect(closed).toBe(false);
+    batches[0]!.finish();
+    await closing;
+    expect(await taken).toMatchObject({ duplicate: false });
+  });
 });
