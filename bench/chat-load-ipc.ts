@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 /** The site key and topic every visitor uses (config/iseedor.yaml). */
@@ -23,18 +24,7 @@ export interface ServerSetup {
   databaseUrl?: string;
   /** Relais only: its PostgreSQL pool size (server/relais.ts: 4). */
   poolSize?: number;
-  /** Relais only: departures from the real stack, to see past a known problem (bench/chat-load.ts `--what-if`). */
-  whatIf?: WhatIf[];
 }
-
-/**
- * `pool-guard`: the chat's held PostgreSQL clients are capped at pool size − 1, so the query
- * `ChatStore.append` makes on the pool while holding a client always finds one (without it, as
- * many concurrent sends as the pool has connections deadlock it). `no-queue-events`: routing
- * 'queue' events do not reach the chat (no queue positions pushed to every waiting visitor).
- */
-export const WHAT_IFS = ['pool-guard', 'no-queue-events'] as const;
-export type WhatIf = (typeof WHAT_IFS)[number];
 
 export interface MemorySample {
   rss: number;
@@ -48,6 +38,8 @@ export interface ServerCounters {
   warnings: Record<string, number>;
   /** Relais' PostgreSQL pool now: connections open, idle, and requests waiting for one. */
   pool?: PoolState;
+  /** The server's event-loop delay p99 since the previous `counters`, ms (contention for the CPU shows here too). */
+  loopDelayP99: number;
 }
 
 export interface PoolState {
@@ -209,6 +201,17 @@ export function fdLimit(): number {
     .split('\n')
     .find((l) => l.startsWith('Max open files'));
   return Number(line?.split(/\s+/)[3]) || NaN;
+}
+
+/** In a server child: its event-loop delay p99 (ms) since the previous call. */
+export function loopDelaySampler(): () => number {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  return () => {
+    const p99 = h.percentile(99) / 1e6;
+    h.reset();
+    return p99;
+  };
 }
 
 /** Memory after two full collections (`--expose-gc`), so garbage does not count as per-connection cost. */

@@ -53,6 +53,8 @@ export interface Probe {
   commands: number;
   queries: Record<string, number>;
   pool?: PoolState;
+  /** The server's event-loop delay p99 since the previous probe, ms. */
+  loopDelayP99: number;
 }
 
 export async function probe(server: ChildProcess, redis: Redis, redisPid: number | undefined): Promise<Probe> {
@@ -67,6 +69,7 @@ export async function probe(server: ChildProcess, redis: Redis, redisPid: number
     commands,
     queries: counters.queries,
     pool: counters.pool,
+    loopDelayP99: counters.loopDelayP99,
   };
 }
 
@@ -95,5 +98,6 @@ export function phaseOf(runs: RunResult[], a: Probe, b: Probe): Phase {
     },
     perMessage: costs(a, b, merged.ok),
     poolAtEnd: b.pool,
+    serverLagP99: b.loopDelayP99,
   };
 }

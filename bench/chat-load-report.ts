@@ -40,10 +40,12 @@ export interface Phase {
   perMessage: { pg: number; redis: number; statements: Record<string, number> };
   /** Relais' PostgreSQL pool when the phase ended. */
   poolAtEnd?: PoolState;
+  /** The server's event-loop delay p99 over the phase, ms. */
+  serverLagP99: number;
 }
 
 /** The clients' results of one phase, merged. */
-export function mergeRuns(runs: RunResult[]): Omit<Phase, 'cpu' | 'perMessage' | 'poolAtEnd'> {
+export function mergeRuns(runs: RunResult[]): Omit<Phase, 'cpu' | 'perMessage' | 'poolAtEnd' | 'serverLagP99'> {
   const sum = (f: (r: RunResult) => number) => runs.reduce((t, r) => t + f(r), 0);
   const errors: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
@@ -158,12 +160,12 @@ const col = (a: string, b: string, c = '') => `${a.padEnd(34)}${b.padEnd(40)} ${
 export function printLevel(
   say: (s: string) => void,
   l: Level,
-  o: { rate: number; seconds: number; window: number; saturateS: number; whatIf: readonly string[] },
+  o: { rate: number; seconds: number; window: number; saturateS: number; departures: readonly string[] },
 ): void {
   const { relais: r, bare: b } = l;
-  const whatIf = o.whatIf.length ? ` (what-if ${o.whatIf.join(', ')}: not the real stack)` : '';
-  say(`\n== ${l.visitors} visitors${whatIf} ==`);
-  say(col('', o.whatIf.length ? 'Relais (what-if)' : 'Relais', 'bare Socket.IO'));
+  const departed = o.departures.length ? ` (${o.departures.join(', ')}: not the real stack)` : '';
+  say(`\n== ${l.visitors} visitors${departed} ==`);
+  say(col('', o.departures.length ? 'Relais (departing)' : 'Relais', 'bare Socket.IO'));
   const joined = (s: ServerRun) =>
     `${s.joined.started}/${s.joined.asked} in ${s.joined.wallS.toFixed(1)} s, p50 ${ms(s.joined.join.p50)} p99 ${ms(s.joined.join.p99)} ms`;
   say(col('joined (connect + start)', joined(r), joined(b)));
@@ -198,7 +200,13 @@ export function printLevel(
     say(
       col('  per message acked: PG, Redis', `${n1(p(r).perMessage.pg)}, ${n1(p(r).perMessage.redis)}`, `-, ${n1(p(b).perMessage.redis)}`),
     );
-    say(col('  client loop delay p99', `${ms(p(r).clientLagP99)} ms`, `${ms(p(b).clientLagP99)} ms`));
+    say(
+      col(
+        '  loop delay p99: server, client',
+        `${ms(p(r).serverLagP99)}, ${ms(p(r).clientLagP99)} ms`,
+        `${ms(p(b).serverLagP99)}, ${ms(p(b).clientLagP99)} ms`,
+      ),
+    );
     if (p(r).conversationEvents) say(`  Relais sent ${p(r).conversationEvents} queue-position events meanwhile`);
     const pool = p(r).poolAtEnd;
     if (pool)
@@ -227,7 +235,7 @@ export function printLevel(
   if (r.saturated.ok) say(`Relais PostgreSQL statements per message (saturation): ${top(r.saturated.perMessage.statements)}`);
   const warned = Object.entries(r.warnings);
   if (warned.length) say(`Relais warnings logged: ${warned.map(([m, n]) => `${m} ×${n}`).join('; ')}`);
-  const t = o.whatIf.length ? `[what-if ${o.whatIf.join(', ')}] ` : '';
+  const t = o.departures.length ? `[${o.departures.join(', ')}] ` : '';
   say(`${t}target ${TARGETS.visitors} visitors held and started: ${mark(l.targets.visitors)}`);
   say(
     `${t}target p99 < ${TARGETS.p99Ms} ms at ${TARGETS.atRate} msg/s (Relais ack p99 ${ms(r.fixed.ack.p99)} ms at ${r.fixed.msgPerS.toFixed(0)} msg/s): ${mark(l.targets.p99)}`,
