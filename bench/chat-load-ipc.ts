@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 /** The site key and topic every visitor uses (config/iseedor.yaml). */
@@ -38,8 +38,15 @@ export interface ServerCounters {
   warnings: Record<string, number>;
   /** Relais' PostgreSQL pool now: connections open, idle, and requests waiting for one. */
   pool?: PoolState;
-  /** The server's event-loop delay p99 since the previous `counters`, ms (contention for the CPU shows here too). */
-  loopDelayP99: number;
+  /** The server's event loop since the previous `counters`. */
+  loop: LoopSample;
+}
+
+/** Event-loop delay p99 (contention for the CPU shows here too) and garbage-collection pauses, ms. */
+export interface LoopSample {
+  delayP99: number;
+  gcMax: number;
+  gcTotal: number;
 }
 
 export interface PoolState {
@@ -203,14 +210,23 @@ export function fdLimit(): number {
   return Number(line?.split(/\s+/)[3]) || NaN;
 }
 
-/** In a server child: its event-loop delay p99 (ms) since the previous call. */
-export function loopDelaySampler(): () => number {
+/** In a server child: its event loop since the previous call. */
+export function loopSampler(): () => LoopSample {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
+  let gcMax = 0;
+  let gcTotal = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMax = Math.max(gcMax, e.duration);
+      gcTotal += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
   return () => {
-    const p99 = h.percentile(99) / 1e6;
+    const sample = { delayP99: h.percentile(99) / 1e6, gcMax, gcTotal };
     h.reset();
-    return p99;
+    gcMax = gcTotal = 0;
+    return sample;
   };
 }
 

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { ask, type FromServer, type PoolState, type RunResult } from './chat-load-ipc.ts';
+import { ask, type FromServer, type LoopSample, type PoolState, type RunResult } from './chat-load-ipc.ts';
 import { mergeRuns, type Phase } from './chat-load-report.ts';
 import { machineBusyMs, processCpuMs } from './probes.ts';
 
@@ -53,8 +53,8 @@ export interface Probe {
   commands: number;
   queries: Record<string, number>;
   pool?: PoolState;
-  /** The server's event-loop delay p99 since the previous probe, ms. */
-  loopDelayP99: number;
+  /** The server's event loop since the previous probe. */
+  loop: LoopSample;
 }
 
 export async function probe(server: ChildProcess, redis: Redis, redisPid: number | undefined): Promise<Probe> {
@@ -69,7 +69,7 @@ export async function probe(server: ChildProcess, redis: Redis, redisPid: number
     commands,
     queries: counters.queries,
     pool: counters.pool,
-    loopDelayP99: counters.loopDelayP99,
+    loop: counters.loop,
   };
 }
 
@@ -98,6 +98,6 @@ export function phaseOf(runs: RunResult[], a: Probe, b: Probe): Phase {
     },
     perMessage: costs(a, b, merged.ok),
     poolAtEnd: b.pool,
-    serverLagP99: b.loopDelayP99,
+    serverLoop: b.loop,
   };
 }

@@ -27,15 +27,7 @@ import { RoutingJournal } from '../routing/journal.ts';
 import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
 import { tokenMatcher } from '../server/auth.ts';
-import {
-  fdLimit,
-  loopDelaySampler,
-  memorySample,
-  parentChannel,
-  type FromServer,
-  type ServerSetup,
-  type ToServer,
-} from './chat-load-ipc.ts';
+import { fdLimit, loopSampler, memorySample, parentChannel, type FromServer, type ServerSetup, type ToServer } from './chat-load-ipc.ts';
 
 /** The agent who makes `start` possible: `canAnswer` wants someone of the team logged in with chats open. */
 const BENCH_AGENT = 'denis';
@@ -162,7 +154,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     await db.end();
   };
-  const loopDelayP99 = loopDelaySampler();
+  const loop = loopSampler();
   const send = parentChannel<ToServer, FromServer>((m) => {
     if (m.type === 'memory') send({ type: 'memory', ...memorySample() });
     else if (m.type === 'counters')
@@ -171,7 +163,7 @@ async function main(): Promise<void> {
         queries: { ...queries },
         warnings: { ...warnings },
         pool: { total: db.totalCount, idle: db.idleCount, waiting: db.waitingCount },
-        loopDelayP99: loopDelayP99(),
+        loop: loop(),
       });
     else if (m.type === 'stop')
       void stop()

@@ -3,7 +3,7 @@
  * comparison of Relais with the bare Socket.IO server, targets included.
  */
 import { cpus } from 'node:os';
-import type { MemorySample, PoolState, RampResult, RunResult } from './chat-load-ipc.ts';
+import type { LoopSample, MemorySample, PoolState, RampResult, RunResult } from './chat-load-ipc.ts';
 import { percentile } from './stats.ts';
 
 export const TARGETS = { visitors: 10_000, p99Ms: 50, atRate: 1000, throughputRatio: 0.8 };
@@ -40,12 +40,12 @@ export interface Phase {
   perMessage: { pg: number; redis: number; statements: Record<string, number> };
   /** Relais' PostgreSQL pool when the phase ended. */
   poolAtEnd?: PoolState;
-  /** The server's event-loop delay p99 over the phase, ms. */
-  serverLagP99: number;
+  /** The server's event loop over the phase. */
+  serverLoop: LoopSample;
 }
 
 /** The clients' results of one phase, merged. */
-export function mergeRuns(runs: RunResult[]): Omit<Phase, 'cpu' | 'perMessage' | 'poolAtEnd' | 'serverLagP99'> {
+export function mergeRuns(runs: RunResult[]): Omit<Phase, 'cpu' | 'perMessage' | 'poolAtEnd' | 'serverLoop'> {
   const sum = (f: (r: RunResult) => number) => runs.reduce((t, r) => t + f(r), 0);
   const errors: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
@@ -203,10 +203,12 @@ export function printLevel(
     say(
       col(
         '  loop delay p99: server, client',
-        `${ms(p(r).serverLagP99)}, ${ms(p(r).clientLagP99)} ms`,
-        `${ms(p(b).serverLagP99)}, ${ms(p(b).clientLagP99)} ms`,
+        `${ms(p(r).serverLoop.delayP99)}, ${ms(p(r).clientLagP99)} ms`,
+        `${ms(p(b).serverLoop.delayP99)}, ${ms(p(b).clientLagP99)} ms`,
       ),
     );
+    const gc = (s: ServerRun) => `max ${ms(p(s).serverLoop.gcMax)}, total ${ms(p(s).serverLoop.gcTotal)} ms`;
+    say(col('  server GC pauses', gc(r), gc(b)));
     if (p(r).conversationEvents) say(`  Relais sent ${p(r).conversationEvents} queue-position events meanwhile`);
     const pool = p(r).poolAtEnd;
     if (pool)
