@@ -47,6 +47,9 @@ export interface ChatDeps {
   log: Logger;
 }
 
+/** How many waiting conversations reconcile checks at a time. */
+const RECONCILE_SLICE = 1000;
+
 export class ChatService {
   private readonly positions: QueuePositions;
 
@@ -254,9 +257,16 @@ export class ChatService {
    * customer's tier) and enqueued (idempotent). Returns how many were put back.
    */
   async reconcile(): Promise<number> {
-    const waiting = await this.d.store.waiting();
-    const known = await this.d.routing.existing(waiting.map((c) => c.id));
-    const missing = waiting.filter((c) => !known.has(c.id));
+    const waiting = await this.d.store.waitingIds();
+    const unknown: string[] = [];
+    // In slices, so that 10,000 waiting visitors do not hold the event loop in one go.
+    for (let i = 0; i < waiting.length; i += RECONCILE_SLICE) {
+      const slice = waiting.slice(i, i + RECONCILE_SLICE);
+      const known = await this.d.routing.existing(slice);
+      unknown.push(...slice.filter((id) => !known.has(id)));
+    }
+    const missing = unknown.length ? (await this.d.store.getMany(unknown)).filter((c) => c.status === 'waiting') : [];
+    missing.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     for (const c of missing) {
       const tier = c.customerId ? (await this.d.records.get(c.customerId).catch(() => null))?.tier : undefined;
       await this.d.routing.enqueue({

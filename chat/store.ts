@@ -243,10 +243,10 @@ export class ChatStore {
     await this.db.query('update conversations set rating = $2 where id = $1', [id, rating]);
   }
 
-  /** Conversations waiting for an agent, oldest first. */
-  async waiting(limit = 10_000): Promise<Conversation[]> {
-    const { rows } = await this.db.query(`select * from conversations where status = 'waiting' order by created_at limit $1`, [limit]);
-    return rows.map(fromRow);
+  /** The ids of the conversations waiting for an agent, oldest first (index conversations_waiting). */
+  async waitingIds(limit = 50_000): Promise<string[]> {
+    const { rows } = await this.db.query(`select id from conversations where status = 'waiting' order by created_at, id limit $1`, [limit]);
+    return rows.map((r) => r.id as string);
   }
 
   async activeOf(agent: string): Promise<Conversation[]> {
