@@ -44,8 +44,11 @@ export function registerVisitors(ns: Namespace, d: VisitorDeps): void {
     );
     next();
   });
+  // One logger per site, not per connection: 10,000 visitors would hold 10,000 of them.
+  const logs = new Map<string, Logger>();
+  const logOf = (site: string) => logs.get(site) ?? logs.set(site, d.log.child({ site })).get(site)!;
   ns.on('connection', (socket) => {
-    const log = d.log.child({ site: socket.data.site });
+    const log = logOf(socket.data.site as string);
     if (socket.data.conversationId) {
       void joinConversation(socket, socket.data.conversationId);
       d.service.visitorBack(socket.data.conversationId);
