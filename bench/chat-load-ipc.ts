@@ -42,9 +42,10 @@ export interface ServerCounters {
   loop: LoopSample;
 }
 
-/** Event-loop delay p99 (contention for the CPU shows here too) and garbage-collection pauses, ms. */
+/** Event-loop delay p99 and longest (contention for the CPU shows here too) and garbage-collection pauses, ms. */
 export interface LoopSample {
   delayP99: number;
+  delayMax: number;
   gcMax: number;
   gcTotal: number;
 }
@@ -223,7 +224,7 @@ export function loopSampler(): () => LoopSample {
     }
   }).observe({ entryTypes: ['gc'] });
   return () => {
-    const sample = { delayP99: h.percentile(99) / 1e6, gcMax, gcTotal };
+    const sample = { delayP99: h.percentile(99) / 1e6, delayMax: h.max / 1e6, gcMax, gcTotal };
     h.reset();
     gcMax = gcTotal = 0;
     return sample;

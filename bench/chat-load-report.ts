@@ -202,9 +202,9 @@ export function printLevel(
     );
     say(
       col(
-        '  loop delay p99: server, client',
-        `${ms(p(r).serverLoop.delayP99)}, ${ms(p(r).clientLagP99)} ms`,
-        `${ms(p(b).serverLoop.delayP99)}, ${ms(p(b).clientLagP99)} ms`,
+        '  loop delay: server p99/max, client p99',
+        `${ms(p(r).serverLoop.delayP99)}/${ms(p(r).serverLoop.delayMax)}, ${ms(p(r).clientLagP99)} ms`,
+        `${ms(p(b).serverLoop.delayP99)}/${ms(p(b).serverLoop.delayMax)}, ${ms(p(b).clientLagP99)} ms`,
       ),
     );
     const gc = (s: ServerRun) => `max ${ms(p(s).serverLoop.gcMax)}, total ${ms(p(s).serverLoop.gcTotal)} ms`;
