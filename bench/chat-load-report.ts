@@ -200,13 +200,9 @@ export function printLevel(
     say(
       col('  per message acked: PG, Redis', `${n1(p(r).perMessage.pg)}, ${n1(p(r).perMessage.redis)}`, `-, ${n1(p(b).perMessage.redis)}`),
     );
-    say(
-      col(
-        '  loop delay: server p99/max, client p99',
-        `${ms(p(r).serverLoop.delayP99)}/${ms(p(r).serverLoop.delayMax)}, ${ms(p(r).clientLagP99)} ms`,
-        `${ms(p(b).serverLoop.delayP99)}/${ms(p(b).serverLoop.delayMax)}, ${ms(p(b).clientLagP99)} ms`,
-      ),
-    );
+    const loop = (s: ServerRun) => `p99 ${ms(p(s).serverLoop.delayP99)}, max ${ms(p(s).serverLoop.delayMax)} ms`;
+    say(col('  server loop delay', loop(r), loop(b)));
+    say(col('  client loop delay p99', `${ms(p(r).clientLagP99)} ms`, `${ms(p(b).clientLagP99)} ms`));
     const gc = (s: ServerRun) => `max ${ms(p(s).serverLoop.gcMax)}, total ${ms(p(s).serverLoop.gcTotal)} ms`;
     say(col('  server GC pauses', gc(r), gc(b)));
     if (p(r).conversationEvents) say(`  Relais sent ${p(r).conversationEvents} queue-position events meanwhile`);
