@@ -15,6 +15,7 @@ import { AttachmentStore } from './attachments.ts';
 import { registerAgents } from './agent-socket.ts';
 import { conversationOf } from './signatures.ts';
 import { ChatService } from './service.ts';
+import { reconcileQueues } from './reconcile.ts';
 import { startChatSockets } from './sockets.ts';
 import { ChatStore } from './store.ts';
 import { registerVisitors } from './visitor-socket.ts';
@@ -88,7 +89,7 @@ export function startChat(d: ChatDepsIn): Chat {
   });
   registerAgents(sockets.agents, { service, store, verify: d.verifyAgent, log: d.log });
   const reconcile = () =>
-    service.reconcile().catch((err: Error) => {
+    reconcileQueues({ store, routing: d.routing, records: d.records }).catch((err: Error) => {
       d.log.warn({ err: err.message }, 'chat reconcile failed');
       return 0;
     });

@@ -47,9 +47,6 @@ export interface ChatDeps {
   log: Logger;
 }
 
-/** How many waiting conversations reconcile checks at a time. */
-const RECONCILE_SLICE = 1000;
-
 export class ChatService {
   private readonly positions: QueuePositions;
 
@@ -248,37 +245,6 @@ export class ChatService {
       page: c.page,
       customer: customer && { id: customer.id, name: customer.name, tier: customer.tier },
     };
-  }
-
-  /**
-   * Makes the routing core agree with PostgreSQL: every waiting conversation has its place in its
-   * team's queue, so a Redis that lost its data loses no visitor. Runs every minute: the ones the
-   * core knows are found in one round trip, and only the missing ones are looked up (their
-   * customer's tier) and enqueued (idempotent). Returns how many were put back.
-   */
-  async reconcile(): Promise<number> {
-    const waiting = await this.d.store.waitingIds();
-    const unknown: string[] = [];
-    // In slices, so that 10,000 waiting visitors do not hold the event loop in one go.
-    for (let i = 0; i < waiting.length; i += RECONCILE_SLICE) {
-      const slice = waiting.slice(i, i + RECONCILE_SLICE);
-      const known = await this.d.routing.existing(slice);
-      unknown.push(...slice.filter((id) => !known.has(id)));
-    }
-    const missing = unknown.length ? (await this.d.store.getMany(unknown)).filter((c) => c.status === 'waiting') : [];
-    missing.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-    for (const c of missing) {
-      const tier = c.customerId ? (await this.d.records.get(c.customerId).catch(() => null))?.tier : undefined;
-      await this.d.routing.enqueue({
-        id: c.id,
-        channel: 'chat',
-        team: c.team,
-        priority: tier === 'premium' ? 'premium' : 'normal',
-        enqueuedAt: c.createdAt.getTime(),
-        meta: { conversationId: c.id },
-      });
-    }
-    return missing.length;
   }
 
   /** Routing news: offers to agents' pages here, queue positions to visitors here. */
