@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Agent, Capacity, Channel, Interaction, Offer, Presence, Priority, TeamRouting } from './model.ts';
 import { answering, anyoneFree, estimateWaitMinutes, planOffers, queueScore, slotOf, staffed } from './planner.ts';
+import { SharedTurns } from './shared-turns.ts';
 import type { RoutingBatch, RoutingStore } from './store.ts';
 
 export interface TeamSettings extends TeamRouting {
@@ -35,19 +36,12 @@ export interface NewInteraction {
 /** How many waiting interactions a dispatch reads at a time, and at most in all. */
 const PLAN_WINDOW = 200;
 const PLAN_LIMIT = 2000;
-/** Most interactions queued under one turn of the lock. */
+/** Most interactions queued in one turn of the lock. */
 const ENQUEUE_BATCH = 500;
-
-interface Arrival {
-  input: NewInteraction;
-  resolve: (ix: Interaction) => void;
-  reject: (err: Error) => void;
-}
 
 export class RoutingCore {
   private readonly teamsOf = new Map<string, string[]>();
-  private arrivals: Arrival[] = [];
-  private enqueuing = false;
+  private readonly entering: SharedTurns<NewInteraction, Interaction>;
 
   constructor(
     private readonly store: RoutingStore,
@@ -56,6 +50,11 @@ export class RoutingCore {
     private readonly log: Logger,
   ) {
     for (const t of Object.values(settings.teams)) for (const m of t.members) this.teamsOf.set(m, [...(this.teamsOf.get(m) ?? []), t.id]);
+    this.entering = new SharedTurns(
+      (fn) => store.withLock(fn),
+      (inputs) => this.enqueueLocked(inputs),
+      ENQUEUE_BATCH,
+    );
   }
 
   interaction(id: string): Promise<Interaction | undefined> {
@@ -74,37 +73,11 @@ export class RoutingCore {
 
   /**
    * Puts an interaction in its team's queue (or its overflow team's, when nobody is logged in).
-   * Those arriving while the lock is busy are queued together in its next turn: one turn of the
-   * lock (a few Redis round trips) per arrival made it the limit of chat starts (4 ms held each,
-   * a second of waiting per start at 200 starting at once; bench/chat-load.ts).
+   * Those arriving while the lock is busy are queued together in its next turn (shared-turns.ts).
    */
   async enqueue(input: NewInteraction): Promise<Interaction> {
-    this.team(input.team); // an unknown team is refused here, not in the batch of others
-    return new Promise((resolve, reject) => {
-      this.arrivals.push({ input, resolve, reject });
-      void this.enqueueArrivals();
-    });
-  }
-
-  private async enqueueArrivals(): Promise<void> {
-    if (this.enqueuing) return;
-    this.enqueuing = true;
-    try {
-      while (this.arrivals.length) {
-        await this.store
-          .withLock(async () => {
-            // Taken once the lock is ours: every arrival until then joins this turn.
-            const batch = this.arrivals.splice(0, ENQUEUE_BATCH);
-            await this.enqueueLocked(batch.map((a) => a.input)).then(
-              (queued) => batch.forEach((a, i) => a.resolve(queued[i]!)),
-              (err: Error) => batch.forEach((a) => a.reject(err)),
-            );
-          })
-          .catch((err: Error) => this.arrivals.splice(0).forEach((a) => a.reject(err)));
-      }
-    } finally {
-      this.enqueuing = false;
-    }
+    this.team(input.team); // an unknown team is refused here, not in the turn of others
+    return this.entering.join(input);
   }
 
   private async enqueueLocked(inputs: readonly NewInteraction[]): Promise<Interaction[]> {
