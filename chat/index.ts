@@ -111,11 +111,7 @@ export function startChat(d: ChatDepsIn): Chat {
     close: async () => {
       clearInterval(timer);
       service.close();
-      // No new events; what is on its way is stored and relayed while Redis is still there.
-      sockets.io.disconnectSockets(true);
-      await store.close();
-      await new Promise((r) => setImmediate(r));
-      await sockets.close();
+      await sockets.close(() => store.close());
     },
   };
 }

@@ -27,7 +27,11 @@ export interface ChatSockets {
   visitors: Namespace;
   agents: Namespace;
   emitter: ChatEmitter;
-  close(): Promise<void>;
+  /**
+   * Closes the connections (the clients reconnect: to another process, or here after a restart),
+   * then runs `drain` (what is on its way is relayed while Redis is there), then Redis.
+   */
+  close(drain?: () => Promise<void>): Promise<void>;
 }
 
 export function startChatSockets(
@@ -72,13 +76,27 @@ export function startChatSockets(
     visitors,
     agents,
     emitter,
-    async close() {
-      io.disconnectSockets(true);
+    async close(drain) {
+      // Not disconnectSockets(): a client the server disconnects does not reconnect by itself.
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      pub.disconnect();
-      sub.disconnect();
+      await drain?.();
+      // Auto-pipelined commands leave on the next tick: QUIT must come after them.
+      await new Promise((r) => setImmediate(r));
+      // QUIT after what is pending: the adapter's unsubscribes (io.close sends them and never
+      // awaits them) rejected as 'Connection is closed' when cut short, which ended the process.
+      await Promise.all([pub, sub].map(closeGently));
     },
   };
+}
+
+/** QUIT (answered after the commands before it), or a plain disconnect if Redis does not answer within a second. */
+async function closeGently(connection: Redis): Promise<void> {
+  const quit = connection.quit().then(
+    () => true,
+    () => false,
+  );
+  const answered = await Promise.race([quit, new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())]);
+  if (!answered) connection.disconnect();
 }
 
 /** The socket joins the conversation's room (visitor or agent side). */
