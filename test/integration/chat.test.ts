@@ -13,6 +13,7 @@ import { startFakeOsticket, type FakeOsticket } from '../../demo/fake-osticket.t
 import { waitFor } from '../support/calls.ts';
 import { agent, closeChatClients, visitor, type ChatClient } from '../support/chat.ts';
 import { freshMariaDb, type FreshMariaDb } from '../support/mariadb.ts';
+import { startSecondChat } from '../support/second-chat.ts';
 import { API_TOKEN, CHAT_SHOP_SECRET, startTestRelais, type TestRelais } from '../support/relais.ts';
 
 let t: TestRelais;
@@ -241,6 +242,41 @@ describe('waiting in the queue', () => {
     // Told once each, only what changed.
     expect(waiting[2]!.received('conversation').map((c) => c.position)).toEqual([2]);
     for (const v of waiting.slice(1)) expect(await v.ask('end', {})).toEqual({ ok: true });
+  });
+});
+
+describe('two Relais processes', () => {
+  it('a visitor on one, the agent on the other: the place in the queue, the offer, messages both ways, typing, the end', async () => {
+    const other = await startSecondChat(t);
+    try {
+      await t.relais.routing.setPresence('denis', 'paused', 'réunion');
+      const a = await agent(t, 'denis');
+      const ahead = await visitor(t, { port: other.port });
+      const v = await visitor(t, { port: other.port });
+      expect(await ahead.ask('start', { ...form, email: 'devant@example.fr' })).toMatchObject({ ok: true, conversation: { position: 1 } });
+      const started = await v.ask('start', form);
+      expect(started).toMatchObject({ ok: true, conversation: { position: 2 } });
+      const id = started.ok ? started.conversation.id : '';
+      // The one ahead leaves: the visitor's own process tells them their new place.
+      expect(await ahead.ask('end', {})).toEqual({ ok: true });
+      expect(await v.next('conversation', (c) => c.position === 1, 3000)).toMatchObject({ status: 'waiting' });
+      // Denis, on the first process, is offered the chat and takes it.
+      await t.relais.routing.setPresence('denis', 'available');
+      const offer = await a.next('offer', (o) => o.conversation.id === id);
+      expect((await a.ask('accept', { conversationId: id, offerId: offer.offerId })).ok).toBe(true);
+      expect(await v.next('conversation', (c) => c.status === 'active')).toMatchObject({ agent: { name: 'Denis Douc' } });
+      const hello = { id: randomUUID(), text: "Bonjour depuis l'autre processus" };
+      expect((await v.ask('send', hello)).ok).toBe(true);
+      expect((await a.next('message', (m) => m.id === hello.id)).conversationId).toBe(id);
+      expect((await a.ask('send', { conversationId: id, id: randomUUID(), text: 'Bien reçu' })).ok).toBe(true);
+      expect(await v.next('message', (m) => m.text === 'Bien reçu')).toMatchObject({ from: 'agent', author: 'Denis Douc' });
+      await v.ask('typing', { typing: true });
+      expect(await a.next('typing')).toEqual({ conversationId: id, typing: true });
+      expect((await a.ask('close', { conversationId: id })).ok).toBe(true);
+      expect(await v.next('conversation', (c) => c.status === 'ended')).toMatchObject({ status: 'ended' });
+    } finally {
+      await other.stop();
+    }
   });
 });
 
