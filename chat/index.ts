@@ -18,6 +18,7 @@ import { ChatService } from './service.ts';
 import { reconcileQueues } from './reconcile.ts';
 import { startChatSockets } from './sockets.ts';
 import { ChatStore } from './store.ts';
+import type { WriteStats } from './message-writer.ts';
 import { registerVisitors } from './visitor-socket.ts';
 
 export interface ChatDepsIn {
@@ -52,6 +53,8 @@ export interface Chat {
     conversation?: string;
   }): Promise<{ conversationId: string; by: 'visitor' | 'agent' } | undefined>;
   onRoutingEvent(e: RoutingEvent): void;
+  /** Messages written since the previous call: batches, messages, write times (metrics). */
+  writeStats(): WriteStats;
   close(): Promise<void>;
 }
 
@@ -106,6 +109,7 @@ export function startChat(d: ChatDepsIn): Chat {
       const c = await store.get(auth.conversation).catch(() => undefined);
       return c?.agent === auth.agent ? { conversationId: c.id, by: 'agent' } : undefined;
     },
+    writeStats: () => store.writeStats(),
     onRoutingEvent: (e) =>
       void service.onRoutingEvent(e).catch((err: Error) => d.log.warn({ err: err.message }, 'chat routing event failed')),
     close: async () => {

@@ -11,6 +11,7 @@
  * fails rejects all of its messages (the clients resend: ids make that safe), except that a
  * message PostgreSQL refuses for its own content fails alone, never its neighbours.
  */
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { MessageView } from './protocol.ts';
 
 export interface NewMessage {
@@ -37,6 +38,14 @@ export interface WriterOptions {
   maxBatch?: number;
   /** How many times a batch is written again after a conflict with another writer (default 3). */
   retries?: number;
+}
+
+/** What the writer did since the previous look (metrics, bench:chat): where a slow acknowledgement comes from. */
+export interface WriteStats {
+  batches: number;
+  messages: number;
+  /** One batch's write, from taken to answered (PostgreSQL's statement and commit, retries included), ms. */
+  writeMs: { p50: number; p99: number; max: number };
 }
 
 interface Pending {
@@ -66,6 +75,8 @@ export class MessageWriter {
   private scheduled = false;
   private closing = false;
   private drained?: () => void;
+  private counts = { batches: 0, messages: 0 };
+  private writeTimes: RecordableHistogram = createHistogram();
   private readonly inFlight: number;
   private readonly maxBatch: number;
   private readonly retries: number;
@@ -85,6 +96,16 @@ export class MessageWriter {
       this.queue.push({ item: { ...m, conversationId }, resolve, reject });
       this.schedule();
     });
+  }
+
+  /** Since the previous call. */
+  stats(): WriteStats {
+    const h = this.writeTimes;
+    const ms = (ns: number) => (h.count ? ns / 1e6 : 0);
+    const stats = { ...this.counts, writeMs: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) } };
+    this.counts = { batches: 0, messages: 0 };
+    h.reset();
+    return stats;
   }
 
   /** Takes no more messages; resolves once those already taken are written (or failed). */
@@ -133,6 +154,9 @@ export class MessageWriter {
   }
 
   private async run(batch: Pending[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    this.counts.batches += 1;
+    this.counts.messages += batch.length;
     try {
       settle(batch, await this.attempt(batch.map((p) => p.item)));
     } catch (err) {
@@ -143,6 +167,8 @@ export class MessageWriter {
           (r) => settle([p], r),
           (e: Error) => p.reject(e),
         );
+    } finally {
+      this.writeTimes.record(Math.max(1, Number(process.hrtime.bigint() - started)));
     }
   }
 

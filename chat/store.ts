@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { MessageWriter, type Appended, type BatchItem, type NewMessage, type WriterOptions } from './message-writer.ts';
+import { MessageWriter, type Appended, type BatchItem, type NewMessage, type WriterOptions, type WriteStats } from './message-writer.ts';
 import type { ConversationStatus, ConversationView, MessageView } from './protocol.ts';
 
 export interface Conversation {
@@ -166,6 +166,11 @@ export class ChatStore {
    */
   append(conversationId: string, m: NewMessage): Promise<Appended> {
     return this.writer.append(conversationId, m);
+  }
+
+  /** The message writer since the previous call. */
+  writeStats(): WriteStats {
+    return this.writer.stats();
   }
 
   /** Takes no more messages; resolves once those on their way are written. */

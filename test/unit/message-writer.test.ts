@@ -38,6 +38,8 @@ describe('the message writer', () => {
     batches[1]!.finish();
     batches[2]!.finish();
     expect((await Promise.all(done)).every((a) => a && !a.duplicate)).toBe(true);
+    expect(w.stats()).toMatchObject({ batches: 3, messages: 4 });
+    expect(w.stats()).toMatchObject({ batches: 0, messages: 0 });
   });
 
   it('writes a batch again after a conflict with another writer, and fails all of a batch that PostgreSQL could not take', async () => {
