@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import type { WriteStats } from '../chat/message-writer.ts';
 import { fileURLToPath } from 'node:url';
 
 /** The site key and topic every visitor uses (config/iseedor.yaml). */
@@ -40,6 +41,8 @@ export interface ServerCounters {
   pool?: PoolState;
   /** The server's event loop since the previous `counters`. */
   loop: LoopSample;
+  /** Relais only: its message writer since the previous `counters` (chat/message-writer.ts). */
+  writes?: WriteStats;
 }
 
 /** Event-loop delay p99 and longest (contention for the CPU shows here too) and garbage-collection pauses, ms. */

@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import type { WriteStats } from '../chat/message-writer.ts';
 import { ask, type FromServer, type LoopSample, type PoolState, type RunResult } from './chat-load-ipc.ts';
 import { mergeRuns, type Phase } from './chat-load-report.ts';
 import { machineBusyMs, processCpuMs } from './probes.ts';
@@ -55,6 +56,7 @@ export interface Probe {
   pool?: PoolState;
   /** The server's event loop since the previous probe. */
   loop: LoopSample;
+  writes?: WriteStats;
 }
 
 export async function probe(server: ChildProcess, redis: Redis, redisPid: number | undefined): Promise<Probe> {
@@ -70,6 +72,7 @@ export async function probe(server: ChildProcess, redis: Redis, redisPid: number
     queries: counters.queries,
     pool: counters.pool,
     loop: counters.loop,
+    writes: counters.writes,
   };
 }
 
@@ -99,5 +102,6 @@ export function phaseOf(runs: RunResult[], a: Probe, b: Probe): Phase {
     perMessage: costs(a, b, merged.ok),
     poolAtEnd: b.pool,
     serverLoop: b.loop,
+    writes: b.writes,
   };
 }

@@ -164,6 +164,7 @@ async function main(): Promise<void> {
         warnings: { ...warnings },
         pool: { total: db.totalCount, idle: db.idleCount, waiting: db.waitingCount },
         loop: loop(),
+        writes: chat.writeStats(),
       });
     else if (m.type === 'stop')
       void stop()

@@ -3,6 +3,7 @@
  * comparison of Relais with the bare Socket.IO server, targets included.
  */
 import { cpus } from 'node:os';
+import type { WriteStats } from '../chat/message-writer.ts';
 import type { LoopSample, MemorySample, PoolState, RampResult, RunResult } from './chat-load-ipc.ts';
 import { percentile } from './stats.ts';
 
@@ -42,10 +43,12 @@ export interface Phase {
   poolAtEnd?: PoolState;
   /** The server's event loop over the phase. */
   serverLoop: LoopSample;
+  /** Relais' message writer over the phase. */
+  writes?: WriteStats;
 }
 
 /** The clients' results of one phase, merged. */
-export function mergeRuns(runs: RunResult[]): Omit<Phase, 'cpu' | 'perMessage' | 'poolAtEnd' | 'serverLoop'> {
+export function mergeRuns(runs: RunResult[]): Omit<Phase, 'cpu' | 'perMessage' | 'poolAtEnd' | 'serverLoop' | 'writes'> {
   const sum = (f: (r: RunResult) => number) => runs.reduce((t, r) => t + f(r), 0);
   const errors: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
@@ -205,6 +208,12 @@ export function printLevel(
     say(col('  client loop delay p99', `${ms(p(r).clientLagP99)} ms`, `${ms(p(b).clientLagP99)} ms`));
     const gc = (s: ServerRun) => `max ${ms(p(s).serverLoop.gcMax)}, total ${ms(p(s).serverLoop.gcTotal)} ms`;
     say(col('  server GC pauses', gc(r), gc(b)));
+    const w = p(r).writes;
+    if (w?.batches)
+      say(
+        `  Relais wrote ${w.messages} messages in ${w.batches} batches (${(w.messages / w.batches).toFixed(1)} each), ` +
+          `a batch's write p50 ${ms(w.writeMs.p50)}, p99 ${ms(w.writeMs.p99)}, max ${ms(w.writeMs.max)} ms`,
+      );
     if (p(r).conversationEvents) say(`  Relais sent ${p(r).conversationEvents} queue-position events meanwhile`);
     const pool = p(r).poolAtEnd;
     if (pool)
