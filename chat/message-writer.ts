@@ -25,8 +25,12 @@ export interface BatchItem extends NewMessage {
   conversationId: string;
 }
 
-/** Stored (or already stored under this id: a resend); undefined when the conversation is over or unknown. */
-export type Appended = { message: MessageView; duplicate: boolean } | undefined;
+/**
+ * Stored (or already stored under this id: a resend); undefined when the conversation is over or
+ * unknown. `agentAssigned`: an agent had the conversation when it was stored; if not, no agent's
+ * page can be in its room yet (they join it once it is theirs, and then read what came before).
+ */
+export type Appended = { message: MessageView; duplicate: boolean; agentAssigned: boolean } | undefined;
 
 /** Writes a batch atomically, answering for each item in order. */
 export type WriteBatch = (items: readonly BatchItem[]) => Promise<Appended[]>;

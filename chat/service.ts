@@ -184,7 +184,14 @@ export class ChatService {
     if (m.attachment && !(await this.d.attachments.view(conversationId, m.attachment)))
       throw new ChatRefusal('CHAT_ERR_NOT_FOUND', 'attachment: no such file in this conversation');
     const stored = await this.d.store.append(conversationId, { ...m, from });
-    if (stored && !stored.duplicate) this.d.emit.toConversation(conversationId, 'message', { ...stored.message, conversationId });
+    // Nobody on the agents' side while nobody took it: no broadcast there (encoded and published for nobody).
+    if (stored && !stored.duplicate)
+      this.d.emit.toConversation(
+        conversationId,
+        'message',
+        { ...stored.message, conversationId },
+        stored.agentAssigned ? undefined : 'agent',
+      );
     return stored?.message;
   }
 

@@ -86,7 +86,7 @@ const WRITE_BATCH = `
     update conversations c set last_seq = c.last_seq + k.n
     from (select conversation_id, count(*)::int as n from fresh group by conversation_id) k
     where c.id = k.conversation_id and c.status <> 'ended'
-    returning c.id, c.last_seq - k.n as base, c.visitor_name, c.agent_name
+    returning c.id, c.last_seq - k.n as base, c.visitor_name, c.agent_name, c.agent is not null as agent_assigned
   ), inserted as (
     insert into chat_messages (conversation_id, id, seq, sender, author, body, attachment_id)
     select f.conversation_id, f.id, b.base + f.n, f.sender,
@@ -94,9 +94,9 @@ const WRITE_BATCH = `
     from fresh f join bumped b on b.id = f.conversation_id
     returning *
   ), answered as (
-    select *, false as duplicate from inserted
+    select i.*, false as duplicate, b.agent_assigned from inserted i join bumped b on b.id = i.conversation_id
     union all
-    select m.*, true from chat_messages m join firsts f on f.conversation_id = m.conversation_id and f.id = m.id
+    select m.*, true, null from chat_messages m join firsts f on f.conversation_id = m.conversation_id and f.id = m.id
   )
   select x.*, a.name as a_name, a.type as a_type, a.size as a_size
   from answered x left join chat_attachments a on a.id = x.attachment_id`;
@@ -203,7 +203,7 @@ export class ChatStore {
       // The second of two sends with one id in this batch is a resend of the first.
       const duplicate = row.duplicate || answered.has(key);
       answered.add(key);
-      return { message: messageOf(row), duplicate };
+      return { message: messageOf(row), duplicate, agentAssigned: row.agent_assigned === true };
     });
   }
 

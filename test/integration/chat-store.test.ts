@@ -146,6 +146,17 @@ describe('appending messages', () => {
     expect((await store.messages(c.id)).map((m) => m.text)).toEqual(['ok 0', 'ok 1', 'ok 2', 'ok 3']);
   });
 
+  it('says whether an agent had the conversation when a message was stored (who its room may hold)', async () => {
+    const store = new ChatStore(db);
+    const c = await conversation(store);
+    expect(await store.append(c.id, { id: randomUUID(), from: 'visitor', text: 'en attente' })).toMatchObject({ agentAssigned: false });
+    await store.assign(c.id, 'denis', 'Denis Douc');
+    expect(await store.append(c.id, { id: randomUUID(), from: 'agent', text: 'Bonjour' })).toMatchObject({
+      agentAssigned: true,
+      message: { author: 'Denis Douc' },
+    });
+  });
+
   it('refuses new messages in an ended conversation, and still answers a resend of one stored before', async () => {
     const store = new ChatStore(db);
     const c = await conversation(store);

@@ -245,6 +245,29 @@ describe('waiting in the queue', () => {
   });
 });
 
+describe('writing while waiting', () => {
+  it('what the visitor wrote before an agent took the chat is in the conversation the agent takes, in order', async () => {
+    await t.relais.routing.setPresence('denis', 'paused', 'réunion');
+    const a = await agent(t, 'denis');
+    const v = await visitor(t);
+    const started = await v.ask('start', form);
+    const id = started.ok ? started.conversation.id : '';
+    const early = ['Bonjour', 'Ma seedbox ne démarre plus'];
+    for (const text of early) expect((await v.ask('send', { id: randomUUID(), text })).ok).toBe(true);
+    await t.relais.routing.setPresence('denis', 'available');
+    const offer = await a.next('offer', (o) => o.conversation.id === id);
+    expect(offer.preview).toBe('Ma seedbox ne démarre plus');
+    const accepted = await a.ask('accept', { conversationId: id, offerId: offer.offerId });
+    expect(accepted.ok && accepted.messages.map((m: { text: string }) => m.text)).toEqual([
+      ...early,
+      'Denis Douc a rejoint la conversation.',
+    ]);
+    const after = { id: randomUUID(), text: 'Vous êtes là ?' };
+    expect((await v.ask('send', after)).ok).toBe(true);
+    expect(await a.next('message', (m) => m.id === after.id)).toMatchObject({ conversationId: id, seq: 4 });
+  });
+});
+
 describe('two Relais processes', () => {
   it('a visitor on one, the agent on the other: the place in the queue, the offer, messages both ways, typing, the end', async () => {
     const other = await startSecondChat(t);

@@ -10,7 +10,9 @@ function controlled() {
       batches.push({
         items: [...items],
         finish: (err) =>
-          err ? reject(err) : resolve(items.map((i, k) => ({ duplicate: false, message: { id: i.id, seq: k + 1 } as never }))),
+          err
+            ? reject(err)
+            : resolve(items.map((i, k) => ({ duplicate: false, agentAssigned: false, message: { id: i.id, seq: k + 1 } as never }))),
       }),
     );
   return { batches, write };
