@@ -41,8 +41,6 @@ export interface ChatDeps {
   /** Business hours. */
   isOpen: () => boolean;
   emit: ChatEmitter;
-  /** Waiting visitors are told their place at most this often (default 1000 ms). */
-  positionsEveryMs?: number;
   now: () => Date;
   log: Logger;
 }
@@ -56,7 +54,6 @@ export class ChatService {
       load: (ids) => d.store.getMany(ids),
       visitorHere: (id) => d.emit.visitorHere(id),
       tellVisitorHere: (id, view) => d.emit.toVisitorHere(id, 'conversation', view),
-      everyMs: d.positionsEveryMs,
       log: d.log,
     });
   }
