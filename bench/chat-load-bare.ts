@@ -11,7 +11,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { VISITOR_NAMESPACE } from '../chat/protocol.ts';
-import { fdLimit, memorySample, parentChannel, type FromServer, type ServerSetup, type ToServer } from './chat-load-ipc.ts';
+import { fdLimit, loopSampler, memorySample, parentChannel, type FromServer, type ServerSetup, type ToServer } from './chat-load-ipc.ts';
 
 const setup = JSON.parse(process.env.CHAT_LOAD_SERVER ?? '{}') as ServerSetup;
 
@@ -43,9 +43,10 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as { port: number };
 
+  const loop = loopSampler();
   const send = parentChannel<ToServer, FromServer>((m) => {
     if (m.type === 'memory') send({ type: 'memory', ...memorySample() });
-    else if (m.type === 'counters') send({ type: 'counters', queries: {}, warnings: {} });
+    else if (m.type === 'counters') send({ type: 'counters', queries: {}, warnings: {}, loop: loop() });
     else if (m.type === 'stop') {
       io.disconnectSockets(true);
       io.close(() => {

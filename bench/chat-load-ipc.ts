@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import type { WriteStats } from '../chat/message-writer.ts';
 import { fileURLToPath } from 'node:url';
 
 /** The site key and topic every visitor uses (config/iseedor.yaml). */
@@ -23,18 +25,7 @@ export interface ServerSetup {
   databaseUrl?: string;
   /** Relais only: its PostgreSQL pool size (server/relais.ts: 4). */
   poolSize?: number;
-  /** Relais only: departures from the real stack, to see past a known problem (bench/chat-load.ts `--what-if`). */
-  whatIf?: WhatIf[];
 }
-
-/**
- * `pool-guard`: the chat's held PostgreSQL clients are capped at pool size − 1, so the query
- * `ChatStore.append` makes on the pool while holding a client always finds one (without it, as
- * many concurrent sends as the pool has connections deadlock it). `no-queue-events`: routing
- * 'queue' events do not reach the chat (no queue positions pushed to every waiting visitor).
- */
-export const WHAT_IFS = ['pool-guard', 'no-queue-events'] as const;
-export type WhatIf = (typeof WHAT_IFS)[number];
 
 export interface MemorySample {
   rss: number;
@@ -48,6 +39,18 @@ export interface ServerCounters {
   warnings: Record<string, number>;
   /** Relais' PostgreSQL pool now: connections open, idle, and requests waiting for one. */
   pool?: PoolState;
+  /** The server's event loop since the previous `counters`. */
+  loop: LoopSample;
+  /** Relais only: its message writer since the previous `counters` (chat/message-writer.ts). */
+  writes?: WriteStats;
+}
+
+/** Event-loop delay p99 and longest (contention for the CPU shows here too) and garbage-collection pauses, ms. */
+export interface LoopSample {
+  delayP99: number;
+  delayMax: number;
+  gcMax: number;
+  gcTotal: number;
 }
 
 export interface PoolState {
@@ -209,6 +212,26 @@ export function fdLimit(): number {
     .split('\n')
     .find((l) => l.startsWith('Max open files'));
   return Number(line?.split(/\s+/)[3]) || NaN;
+}
+
+/** In a server child: its event loop since the previous call. */
+export function loopSampler(): () => LoopSample {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  let gcMax = 0;
+  let gcTotal = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMax = Math.max(gcMax, e.duration);
+      gcTotal += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  return () => {
+    const sample = { delayP99: h.percentile(99) / 1e6, delayMax: h.max / 1e6, gcMax, gcTotal };
+    h.reset();
+    gcMax = gcTotal = 0;
+    return sample;
+  };
 }
 
 /** Memory after two full collections (`--expose-gc`), so garbage does not count as per-connection cost. */

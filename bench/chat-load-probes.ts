@@ -5,7 +5,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { ask, type FromServer, type PoolState, type RunResult } from './chat-load-ipc.ts';
+import type { WriteStats } from '../chat/message-writer.ts';
+import { ask, type FromServer, type LoopSample, type PoolState, type RunResult } from './chat-load-ipc.ts';
 import { mergeRuns, type Phase } from './chat-load-report.ts';
 import { machineBusyMs, processCpuMs } from './probes.ts';
 
@@ -53,6 +54,9 @@ export interface Probe {
   commands: number;
   queries: Record<string, number>;
   pool?: PoolState;
+  /** The server's event loop since the previous probe. */
+  loop: LoopSample;
+  writes?: WriteStats;
 }
 
 export async function probe(server: ChildProcess, redis: Redis, redisPid: number | undefined): Promise<Probe> {
@@ -67,6 +71,8 @@ export async function probe(server: ChildProcess, redis: Redis, redisPid: number
     commands,
     queries: counters.queries,
     pool: counters.pool,
+    loop: counters.loop,
+    writes: counters.writes,
   };
 }
 
@@ -95,5 +101,7 @@ export function phaseOf(runs: RunResult[], a: Probe, b: Probe): Phase {
     },
     perMessage: costs(a, b, merged.ok),
     poolAtEnd: b.pool,
+    serverLoop: b.loop,
+    writes: b.writes,
   };
 }

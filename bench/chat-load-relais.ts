@@ -5,8 +5,7 @@
  * (no shop, no helpdesk) on a throw-away schema with the same pool size, and the routing events
  * fed to the chat. Differences, all for the bench: the company is always open (runs at any hour),
  * `chat.rateLimit` is raised to its maximum (every visitor comes from one machine), and one agent
- * (denis, sales) is available with his chat page open, so that `start` is accepted. `--what-if`
- * departures (chat-load-ipc.ts WHAT_IFS) are off unless asked for.
+ * (denis, sales) is available with his chat page open, so that `start` is accepted.
  *
  * Counts every PostgreSQL statement (by its first words) and every warning logged, for the report.
  */
@@ -29,13 +28,12 @@ import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
 import { tokenMatcher } from '../server/auth/token.ts';
 import { socketOrigins, startSocketServer } from '../server/sockets.ts';
-import { fdLimit, memorySample, parentChannel, type FromServer, type ServerSetup, type ToServer } from './chat-load-ipc.ts';
+import { fdLimit, loopSampler, memorySample, parentChannel, type FromServer, type ServerSetup, type ToServer } from './chat-load-ipc.ts';
 
 /** The agent who makes `start` possible: `canAnswer` wants someone of the team logged in with chats open. */
 const BENCH_AGENT = 'denis';
 
 const setup = JSON.parse(process.env.CHAT_LOAD_SERVER ?? '{}') as ServerSetup;
-const whatIf = new Set(setup.whatIf ?? []);
 /** As server/relais.ts (four connections for the whole process) unless told otherwise. */
 const POOL_SIZE = setup.poolSize ?? 4;
 const queries: Record<string, number> = {};
@@ -71,39 +69,6 @@ function freePort(): Promise<number> {
       const { port } = srv.address() as { port: number };
       srv.close(() => resolve(port));
     });
-  });
-}
-
-/** The pool, with at most `holders` clients checked out through `connect()` at once (what-if `pool-guard`). */
-function guarded(pool: pg.Pool, holders: number): pg.Pool {
-  let free = holders;
-  const waiting: (() => void)[] = [];
-  const acquire = () => (free > 0 ? ((free -= 1), Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
-  const release = () => (waiting.length ? waiting.shift()!() : (free += 1));
-  const connect = async () => {
-    await acquire();
-    try {
-      const client = await pool.connect();
-      // pg-pool gives each checkout a fresh release(): wrapping it here lasts one checkout.
-      const done = client.release.bind(client);
-      let released = false;
-      client.release = (err?: Error | boolean) => {
-        if (!released) release();
-        released = true;
-        return done(err);
-      };
-      return client;
-    } catch (err) {
-      release();
-      throw err;
-    }
-  };
-  return new Proxy(pool, {
-    get(target, prop) {
-      if (prop === 'connect') return connect;
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
   });
 }
 
@@ -166,7 +131,7 @@ async function main(): Promise<void> {
     config,
     io: sockets.io,
     redis,
-    db: whatIf.has('pool-guard') ? guarded(db, POOL_SIZE - 1) : db,
+    db,
     routing,
     records,
     isOpen: () => true,
@@ -175,7 +140,7 @@ async function main(): Promise<void> {
     log,
   });
   const unsubscribe = await subscribeRouting(redis, routingStore.eventsChannel, log, (e) => {
-    if (e.type !== 'queue' || !whatIf.has('no-queue-events')) chat.onRoutingEvent(e);
+    chat.onRoutingEvent(e);
   });
   await http.listen({ host: config.server.host, port: config.server.port });
   await routing.setPresence(BENCH_AGENT, 'available');
@@ -183,8 +148,8 @@ async function main(): Promise<void> {
 
   const stop = async () => {
     clearInterval(sweeper);
-    await chat.close();
-    await sockets.close();
+    chat.close();
+    await sockets.close(() => chat.drain());
     await http.close();
     await unsubscribe();
     await journal.stop();
@@ -192,6 +157,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     await db.end();
   };
+  const loop = loopSampler();
   const send = parentChannel<ToServer, FromServer>((m) => {
     if (m.type === 'memory') send({ type: 'memory', ...memorySample() });
     else if (m.type === 'counters')
@@ -200,6 +166,8 @@ async function main(): Promise<void> {
         queries: { ...queries },
         warnings: { ...warnings },
         pool: { total: db.totalCount, idle: db.idleCount, waiting: db.waitingCount },
+        loop: loop(),
+        writes: chat.writeStats(),
       });
     else if (m.type === 'stop')
       void stop()

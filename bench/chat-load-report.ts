@@ -3,7 +3,8 @@
  * comparison of Relais with the bare Socket.IO server, targets included.
  */
 import { cpus } from 'node:os';
-import type { MemorySample, PoolState, RampResult, RunResult } from './chat-load-ipc.ts';
+import type { WriteStats } from '../chat/message-writer.ts';
+import type { LoopSample, MemorySample, PoolState, RampResult, RunResult } from './chat-load-ipc.ts';
 import { percentile } from './stats.ts';
 
 export const TARGETS = { visitors: 10_000, p99Ms: 50, atRate: 1000, throughputRatio: 0.8 };
@@ -40,10 +41,14 @@ export interface Phase {
   perMessage: { pg: number; redis: number; statements: Record<string, number> };
   /** Relais' PostgreSQL pool when the phase ended. */
   poolAtEnd?: PoolState;
+  /** The server's event loop over the phase. */
+  serverLoop: LoopSample;
+  /** Relais' message writer over the phase. */
+  writes?: WriteStats;
 }
 
 /** The clients' results of one phase, merged. */
-export function mergeRuns(runs: RunResult[]): Omit<Phase, 'cpu' | 'perMessage' | 'poolAtEnd'> {
+export function mergeRuns(runs: RunResult[]): Omit<Phase, 'cpu' | 'perMessage' | 'poolAtEnd' | 'serverLoop' | 'writes'> {
   const sum = (f: (r: RunResult) => number) => runs.reduce((t, r) => t + f(r), 0);
   const errors: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
@@ -158,12 +163,12 @@ const col = (a: string, b: string, c = '') => `${a.padEnd(34)}${b.padEnd(40)} ${
 export function printLevel(
   say: (s: string) => void,
   l: Level,
-  o: { rate: number; seconds: number; window: number; saturateS: number; whatIf: readonly string[] },
+  o: { rate: number; seconds: number; window: number; saturateS: number; departures: readonly string[] },
 ): void {
   const { relais: r, bare: b } = l;
-  const whatIf = o.whatIf.length ? ` (what-if ${o.whatIf.join(', ')}: not the real stack)` : '';
-  say(`\n== ${l.visitors} visitors${whatIf} ==`);
-  say(col('', o.whatIf.length ? 'Relais (what-if)' : 'Relais', 'bare Socket.IO'));
+  const departed = o.departures.length ? ` (${o.departures.join(', ')}: not the real stack)` : '';
+  say(`\n== ${l.visitors} visitors${departed} ==`);
+  say(col('', o.departures.length ? 'Relais (departing)' : 'Relais', 'bare Socket.IO'));
   const joined = (s: ServerRun) =>
     `${s.joined.started}/${s.joined.asked} in ${s.joined.wallS.toFixed(1)} s, p50 ${ms(s.joined.join.p50)} p99 ${ms(s.joined.join.p99)} ms`;
   say(col('joined (connect + start)', joined(r), joined(b)));
@@ -198,7 +203,17 @@ export function printLevel(
     say(
       col('  per message acked: PG, Redis', `${n1(p(r).perMessage.pg)}, ${n1(p(r).perMessage.redis)}`, `-, ${n1(p(b).perMessage.redis)}`),
     );
+    const loop = (s: ServerRun) => `p99 ${ms(p(s).serverLoop.delayP99)}, max ${ms(p(s).serverLoop.delayMax)} ms`;
+    say(col('  server loop delay', loop(r), loop(b)));
     say(col('  client loop delay p99', `${ms(p(r).clientLagP99)} ms`, `${ms(p(b).clientLagP99)} ms`));
+    const gc = (s: ServerRun) => `max ${ms(p(s).serverLoop.gcMax)}, total ${ms(p(s).serverLoop.gcTotal)} ms`;
+    say(col('  server GC pauses', gc(r), gc(b)));
+    const w = p(r).writes;
+    if (w?.batches)
+      say(
+        `  Relais wrote ${w.messages} messages in ${w.batches} batches (${(w.messages / w.batches).toFixed(1)} each), ` +
+          `a batch's write p50 ${ms(w.writeMs.p50)}, p99 ${ms(w.writeMs.p99)}, max ${ms(w.writeMs.max)} ms`,
+      );
     if (p(r).conversationEvents) say(`  Relais sent ${p(r).conversationEvents} queue-position events meanwhile`);
     const pool = p(r).poolAtEnd;
     if (pool)
@@ -227,7 +242,7 @@ export function printLevel(
   if (r.saturated.ok) say(`Relais PostgreSQL statements per message (saturation): ${top(r.saturated.perMessage.statements)}`);
   const warned = Object.entries(r.warnings);
   if (warned.length) say(`Relais warnings logged: ${warned.map(([m, n]) => `${m} ×${n}`).join('; ')}`);
-  const t = o.whatIf.length ? `[what-if ${o.whatIf.join(', ')}] ` : '';
+  const t = o.departures.length ? `[${o.departures.join(', ')}] ` : '';
   say(`${t}target ${TARGETS.visitors} visitors held and started: ${mark(l.targets.visitors)}`);
   say(
     `${t}target p99 < ${TARGETS.p99Ms} ms at ${TARGETS.atRate} msg/s (Relais ack p99 ${ms(r.fixed.ack.p99)} ms at ${r.fixed.msgPerS.toFixed(0)} msg/s): ${mark(l.targets.p99)}`,

@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/chat-load.ts [--quick] [--json] [--visitors 1000,10000] [--rate 1000] [--seconds 20]
  *     [--saturate-seconds 10] [--window 200] [--clients 1] [--ramp 500] [--timeout-ms 10000]
- *     [--baseline-adapter redis|none] [--what-if pool-guard,no-queue-events] [--pg-pool 4] [--profile DIR]
+ *     [--baseline-adapter redis|none] [--pg-pool 4] [--profile DIR]
  *
  * Three kinds of process per level, so that neither side's work shares the other's event loop:
  * the server (chat-load-relais.ts: the chat stack without Asterisk, on its own Redis prefix and
@@ -18,8 +18,8 @@
  *
  * The baseline has the Redis adapter by default: Relais always runs with it (several processes),
  * so the ratio shows what the chat's own work costs; `--baseline-adapter none` shows the adapter's share.
- * `--what-if` departs from the real stack to see past a problem it has (chat-load-ipc.ts WHAT_IFS):
- * every figure printed under one is marked so; so is a `--pg-pool` other than server/relais.ts' 4.
+ * A `--pg-pool` other than server/relais.ts' 4 departs from the real stack: every figure printed
+ * under it is marked so.
  * `--profile DIR` writes each server's CPU profile there (`--cpu-prof`, open in Chrome DevTools).
  */
 import { randomBytes } from 'node:crypto';
@@ -28,17 +28,7 @@ import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { freshSchema, type FreshSchema } from '../test/support/pg.ts';
-import {
-  ask,
-  BENCH_SITE,
-  next,
-  spawnChild,
-  WHAT_IFS,
-  type FromClient,
-  type FromServer,
-  type ServerSetup,
-  type WhatIf,
-} from './chat-load-ipc.ts';
+import { ask, BENCH_SITE, next, spawnChild, type FromClient, type FromServer, type ServerSetup } from './chat-load-ipc.ts';
 import { costs, phaseOf, probe, settle } from './chat-load-probes.ts';
 import { judge, mergeRamps, printLevel, type Level, type Phase, type ServerRun } from './chat-load-report.ts';
 
@@ -55,7 +45,6 @@ const { values: args } = parseArgs({
     ramp: { type: 'string', default: '500' },
     'timeout-ms': { type: 'string', default: '10000' },
     'baseline-adapter': { type: 'string', default: 'redis' },
-    'what-if': { type: 'string', default: '' },
     'pg-pool': { type: 'string', default: '4' },
     profile: { type: 'string' },
   },
@@ -72,13 +61,11 @@ if (!levels.every((n) => Number.isInteger(n) && n >= nClients)) throw new Error(
 for (const [name, v] of Object.entries({ rate, seconds, saturateS, window, nClients, rampPerS, timeoutMs }))
   if (!(v > 0)) throw new Error(`--${name} wants a positive number`);
 if (!['redis', 'none'].includes(args['baseline-adapter']!)) throw new Error('--baseline-adapter: redis or none');
-const askedWhatIf = args['what-if']!.split(',').filter(Boolean) as WhatIf[];
-for (const w of askedWhatIf) if (!WHAT_IFS.includes(w)) throw new Error(`--what-if: ${WHAT_IFS.join(', ')}`);
 /** server/relais.ts' pool size; another one is a departure too. */
 const RELAIS_POOL = 4;
 const poolSize = Number(args['pg-pool']);
 if (!Number.isInteger(poolSize) || poolSize < 2) throw new Error('--pg-pool wants an integer ≥ 2');
-const whatIf: string[] = [...askedWhatIf, ...(poolSize !== RELAIS_POOL ? [`pg-pool ${poolSize}`] : [])];
+const departures: string[] = poolSize !== RELAIS_POOL ? [`pg-pool ${poolSize}`] : [];
 const say = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
 
 /** Relais' fixed per-connection limit (chat/sockets.ts EVENTS_PER_MINUTE) and its per-address start limit at its maximum. */
@@ -115,7 +102,7 @@ async function measure(kind: 'relais' | 'bare', visitors: number, redis: Redis, 
   const schema = kind === 'relais' ? await freshSchema() : undefined;
   if (schema) {
     schemas.add(schema);
-    Object.assign(setup, { databaseUrl: schema.url, whatIf: askedWhatIf, poolSize });
+    Object.assign(setup, { databaseUrl: schema.url, poolSize });
   }
   const server = child(kind, { CHAT_LOAD_SERVER: JSON.stringify(setup) });
   const { port, fdLimit } = await next<FromServer, 'ready'>(server, 'ready', `${kind} server start`, 60_000);
@@ -197,7 +184,7 @@ async function main(): Promise<void> {
     const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || undefined;
     say(
       `chat load: Node ${process.version}, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; levels ${levels.join(', ')} visitors; ` +
-        `baseline adapter: ${args['baseline-adapter']}; what-if: ${whatIf.join(', ') || 'none (the real stack)'}`,
+        `baseline adapter: ${args['baseline-adapter']}; departures: ${departures.join(', ') || 'none (the real stack)'}`,
     );
     const perConnPerMin = (rate / Math.min(...levels)) * 60;
     if (perConnPerMin > EVENTS_PER_MINUTE * 0.8)
@@ -210,11 +197,11 @@ async function main(): Promise<void> {
       const bare = await measure('bare', visitors, redis, redisPid);
       const level = judge(visitors, rate, relais, bare);
       results.push(level);
-      printLevel(say, level, { rate, seconds, window, saturateS, whatIf });
+      printLevel(say, level, { rate, seconds, window, saturateS, departures });
     }
     if (args.json)
       process.stdout.write(
-        `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, settings: { rate, seconds, saturateS, window, clients: nClients, ramp: rampPerS, baselineAdapter: args['baseline-adapter'], pgPool: poolSize, whatIf }, levels: results }, null, 2)}\n`,
+        `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, settings: { rate, seconds, saturateS, window, clients: nClients, ramp: rampPerS, baselineAdapter: args['baseline-adapter'], pgPool: poolSize, departures }, levels: results }, null, 2)}\n`,
       );
   } finally {
     redis.disconnect();

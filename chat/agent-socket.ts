@@ -85,7 +85,7 @@ function registerEvents(socket: Socket, agent: string, d: AgentDeps, log: Logger
 
   on(socket, log, 'send', agentEvents.send, async (p) => {
     const c = await assigned(p.conversationId);
-    const message = c.status === 'active' ? await d.service.send(c, 'agent', p) : undefined;
+    const message = c.status === 'active' ? await d.service.send(c.id, 'agent', p) : undefined;
     if (!message) throw new ChatRefusal('CHAT_ERR_ENDED', 'this conversation is over');
     return { message };
   });

@@ -15,8 +15,10 @@ import { AttachmentStore } from './attachments.ts';
 import { registerAgents, sessionRoom, type AgentOfHandshake } from './agent-socket.ts';
 import { conversationOf } from './signatures.ts';
 import { ChatService } from './service.ts';
+import { reconcileQueues } from './reconcile.ts';
 import { startChatSockets } from './sockets.ts';
 import { ChatStore } from './store.ts';
+import type { WriteStats } from './message-writer.ts';
 import { registerVisitors } from './visitor-socket.ts';
 
 export interface ChatDepsIn {
@@ -40,7 +42,7 @@ export interface ChatDepsIn {
 
 export interface Chat {
   service: ChatService;
-  /** Puts waiting conversations back in their queues if Redis lost them (also every minute). */
+  /** Puts waiting conversations back in their queues if Redis lost them (also every minute); how many. */
   reconcile(): Promise<number>;
   attachments: AttachmentStore;
   /**
@@ -60,7 +62,12 @@ export interface Chat {
   onEnded(listener: (conversationId: string) => void): void;
   /** Disconnects the agent sockets these console sessions opened, in every process. */
   endSessions(sessionIds: readonly string[]): void;
-  close(): Promise<void>;
+  /** Messages written since the previous call: batches, messages, write times (metrics). */
+  writeStats(): WriteStats;
+  /** Stops its timers; what is on its way is written by `drain`, once the sockets are closed. */
+  close(): void;
+  /** Writes the messages on their way (call after the Socket.IO server closed, before Redis goes). */
+  drain(): Promise<void>;
 }
 
 export function startChat(d: ChatDepsIn): Chat {
@@ -104,7 +111,7 @@ export function startChat(d: ChatDepsIn): Chat {
   });
   registerAgents(sockets.agents, { service, store, verify: d.verifyAgent, agentOfHandshake: d.agentOfHandshake, log: d.log });
   const reconcile = () =>
-    service.reconcile().catch((err: Error) => {
+    reconcileQueues({ store, routing: d.routing, records: d.records }).catch((err: Error) => {
       d.log.warn({ err: err.message }, 'chat reconcile failed');
       return 0;
     });
@@ -126,11 +133,13 @@ export function startChat(d: ChatDepsIn): Chat {
     endSessions: (ids) => {
       if (ids.length) sockets.agents.in(ids.map(sessionRoom)).disconnectSockets(true);
     },
+    writeStats: () => store.writeStats(),
     onRoutingEvent: (e) =>
       void service.onRoutingEvent(e).catch((err: Error) => d.log.warn({ err: err.message }, 'chat routing event failed')),
-    close: async () => {
+    drain: () => store.close(),
+    close: () => {
       clearInterval(timer);
-      await sockets.close();
+      service.close();
     },
   };
 }

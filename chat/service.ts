@@ -15,6 +15,7 @@ import { viewOf } from './store.ts';
 import type { ConversationView, MessageView, VisitorView } from './protocol.ts';
 import { chatTexts } from './texts.fr.ts';
 import type { AttachmentStore } from './attachments.ts';
+import { QueuePositions } from './queue-positions.ts';
 import { ChatRefusal } from './refusal.ts';
 
 /** Where the service's news goes: Socket.IO rooms, across processes (chat/sockets.ts). */
@@ -22,8 +23,12 @@ export interface ChatEmitter {
   toConversation(id: string, event: 'message' | 'conversation' | 'typing', data: unknown, except?: 'visitor' | 'agent'): void;
   /** To an agent's pages connected to this process only: routing events reach every process. */
   toAgentHere(agent: string, event: 'offer' | 'offerCancelled', data: unknown): void;
-  /** Conversations with a visitor connected to this process. */
-  conversationsHere(): string[];
+  /** Whether a page of this agent is connected to this process. */
+  agentHere(agent: string): boolean;
+  /** To a conversation's visitor connected to this process only (each process tells its own). */
+  toVisitorHere(id: string, event: 'conversation', data: unknown): void;
+  /** Whether a visitor of this conversation is connected to this process. */
+  visitorHere(id: string): boolean;
   /** The agent's pages (in every process) leave the conversation: it is no longer theirs. */
   leave(agent: string, conversationId: string): void;
 }
@@ -45,7 +50,17 @@ export interface ChatDeps {
 }
 
 export class ChatService {
-  constructor(private readonly d: ChatDeps) {}
+  private readonly positions: QueuePositions;
+
+  constructor(private readonly d: ChatDeps) {
+    this.positions = new QueuePositions({
+      queueOrder: (team) => d.routing.queueOrder(team),
+      load: (ids) => d.store.getMany(ids),
+      visitorHere: (id) => d.emit.visitorHere(id),
+      tellVisitorHere: (id, view) => d.emit.toVisitorHere(id, 'conversation', view),
+      log: d.log,
+    });
+  }
 
   async start(input: { site: string; team: string; name: string | null; email: string | null; verified: boolean; page: string | null }) {
     const { d } = this;
@@ -78,7 +93,20 @@ export class ChatService {
       meta: { conversationId: conversation.id },
     });
     d.log.info({ conversation: conversation.id, team: input.team, customer: customer?.id, verified: input.verified }, 'chat started');
-    return this.view(conversation);
+    const view = await this.view(conversation);
+    // The visitor's socket is on this process and joins the conversation's room next.
+    this.positions.watch(conversation.id, conversation, view.position);
+    return view;
+  }
+
+  /** A visitor came back here (reload, reconnect) with their conversation's token: told their place if waiting. */
+  visitorBack(conversationId: string): void {
+    this.positions.watch(conversationId);
+  }
+
+  /** A visitor's socket left this process: their place is no longer this process' to tell, unless another tab of theirs is here. */
+  visitorLeft(conversationId: string): void {
+    if (!this.d.emit.visitorHere(conversationId)) this.positions.forget(conversationId);
   }
 
   /** The agent's chat page opened or closed everywhere: chats are offered to them, or no more. */
@@ -91,7 +119,7 @@ export class ChatService {
   /** Whether a chat for this team would be answered: open, and someone who takes chats is logged in with their chat page open. */
   async canAnswer(team: string): Promise<boolean> {
     if (!this.d.isOpen()) return false;
-    const { agents } = await this.d.routing.teamSnapshot(team);
+    const agents = await this.d.routing.teamAgents(team);
     return agents.some((a) => a.presence !== 'offline' && a.chatReady && this.d.chatCapacity(a.id) > 0);
   }
 
@@ -140,20 +168,31 @@ export class ChatService {
 
   async view(c: Conversation): Promise<ConversationView> {
     const position = c.status === 'waiting' ? ((await this.d.routing.position(c.id).catch(() => undefined))?.position ?? null) : null;
+    this.positions.saw(c);
     return viewOf(c, position);
   }
 
-  /** Stores and relays a message; its attachment must be one uploaded to this conversation. */
+  /**
+   * Stores and relays a message; its attachment must be one uploaded to this conversation.
+   * Undefined when the conversation is over (or unknown): checked where it is written, so a
+   * visitor's message needs no read of the conversation first.
+   */
   async send(
-    c: Conversation,
+    conversationId: string,
     from: 'visitor' | 'agent',
     m: { id: string; text: string; attachment?: string },
   ): Promise<MessageView | undefined> {
-    if (m.attachment && !(await this.d.attachments.view(c.id, m.attachment)))
+    if (m.attachment && !(await this.d.attachments.view(conversationId, m.attachment)))
       throw new ChatRefusal('CHAT_ERR_NOT_FOUND', 'attachment: no such file in this conversation');
-    const author = from === 'agent' ? c.agentName : c.visitorName;
-    const stored = await this.d.store.append(c.id, { ...m, from, author });
-    if (stored && !stored.duplicate) this.d.emit.toConversation(c.id, 'message', { ...stored.message, conversationId: c.id });
+    const stored = await this.d.store.append(conversationId, { ...m, from });
+    // Nobody on the agents' side while nobody took it: no broadcast there (encoded and published for nobody).
+    if (stored && !stored.duplicate)
+      this.d.emit.toConversation(
+        conversationId,
+        'message',
+        { ...stored.message, conversationId },
+        stored.agentAssigned ? undefined : 'agent',
+      );
     return stored?.message;
   }
 
@@ -194,6 +233,7 @@ export class ChatService {
     // The closing line goes in while the conversation is still open: it is part of the transcript.
     await this.system(c, by === 'agent' ? chatTexts.endedByAgent : chatTexts.endedByVisitor);
     const ended = await d.store.end(c.id, disposition);
+    this.positions.forget(c.id);
     if (!ended) return;
     if (c.status === 'active') await d.routing.finish(c.id).catch((err: Error) => d.log.warn({ err: err.message }, 'chat finish failed'));
     else await d.routing.abandon(c.id).catch((err: Error) => d.log.warn({ err: err.message }, 'chat abandon failed'));
@@ -215,30 +255,12 @@ export class ChatService {
     };
   }
 
-  /**
-   * Makes the routing core agree with PostgreSQL: every waiting conversation has its place in its
-   * team's queue (enqueue is idempotent), so a Redis that lost its data loses no visitor.
-   */
-  async reconcile(): Promise<number> {
-    const waiting = await this.d.store.waiting();
-    for (const c of waiting) {
-      const tier = c.customerId ? (await this.d.records.get(c.customerId).catch(() => null))?.tier : undefined;
-      await this.d.routing.enqueue({
-        id: c.id,
-        channel: 'chat',
-        team: c.team,
-        priority: tier === 'premium' ? 'premium' : 'normal',
-        enqueuedAt: c.createdAt.getTime(),
-        meta: { conversationId: c.id },
-      });
-    }
-    return waiting.length;
-  }
-
   /** Routing news: offers to agents' pages here, queue positions to visitors here. */
   async onRoutingEvent(e: RoutingEvent): Promise<void> {
     const { d } = this;
     if (e.type === 'offer' && e.interaction.channel === 'chat') {
+      // Every process hears every offer; only the one with the agent's page reads what it shows.
+      if (!e.offer.agents.some((a) => d.emit.agentHere(a))) return;
       const c = await d.store.get(e.interaction.id);
       if (!c) return;
       const messages = await d.store.messages(c.id, 0, 50);
@@ -250,6 +272,7 @@ export class ChatService {
       const offer = {
         offerId: e.offer.id,
         expiresAt: new Date(e.offer.expiresAt).toISOString(),
+        waitingSince: new Date(e.interaction.enqueuedAt).toISOString(),
         conversation: await this.view(c),
         visitor: await this.visitorOf(c),
         preview,
@@ -258,11 +281,13 @@ export class ChatService {
     } else if (e.type === 'offerCancelled' && e.offer.interactionId) {
       for (const agent of e.agents)
         d.emit.toAgentHere(agent, 'offerCancelled', { offerId: e.offer.id, conversationId: e.offer.interactionId });
+    } else if (e.type === 'assigned' && e.interaction.channel === 'chat') {
+      this.positions.forget(e.interaction.id);
+    } else if (e.type === 'transferred' && e.interaction.channel === 'chat' && d.emit.visitorHere(e.interaction.id)) {
+      // Waiting again after its agent passed it on: the visitor's process tells them their place.
+      this.positions.watch(e.interaction.id);
     } else if (e.type === 'queue') {
-      for (const id of d.emit.conversationsHere()) {
-        const c = await d.store.get(id);
-        if (c?.status === 'waiting' && c.team === e.team) d.emit.toConversation(c.id, 'conversation', await this.view(c), 'agent');
-      }
+      this.positions.changed(e.team);
     }
   }
 
@@ -316,9 +341,13 @@ export class ChatService {
     return ticket;
   }
 
+  close(): void {
+    this.positions.close();
+  }
+
   /** A line from Relais in the conversation ("Alice a rejoint la conversation"), stored like any message. */
   private async system(c: Conversation, text: string): Promise<void> {
-    const stored = await this.d.store.append(c.id, { id: randomUUID(), from: 'system', author: null, text });
+    const stored = await this.d.store.append(c.id, { id: randomUUID(), from: 'system', text });
     if (stored) this.d.emit.toConversation(c.id, 'message', { ...stored.message, conversationId: c.id });
   }
 }

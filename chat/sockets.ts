@@ -23,7 +23,6 @@ export interface ChatSockets {
   visitors: Namespace;
   agents: Namespace;
   emitter: ChatEmitter;
-  close(): Promise<void>;
 }
 
 /** The chat's namespaces on Relais' Socket.IO server (server/sockets.ts: one per process, Redis adapter). */
@@ -42,8 +41,14 @@ export function startChatSockets(io: Server): ChatSockets {
     leave(agent, conversationId) {
       agents.in(`agent:${agent}`).socketsLeave(room(conversationId));
     },
-    conversationsHere() {
-      return [...visitors.adapter.rooms.keys()].filter((r) => r.startsWith('conv:')).map((r) => r.slice('conv:'.length));
+    agentHere(agent) {
+      return agents.adapter.rooms.has(`agent:${agent}`);
+    },
+    toVisitorHere(id, event, data) {
+      visitors.local.to(room(id)).emit(event, data);
+    },
+    visitorHere(id) {
+      return visitors.adapter.rooms.has(room(id));
     },
   };
   return {
@@ -51,10 +56,6 @@ export function startChatSockets(io: Server): ChatSockets {
     visitors,
     agents,
     emitter,
-    async close() {
-      visitors.disconnectSockets(true);
-      agents.disconnectSockets(true);
-    },
   };
 }
 

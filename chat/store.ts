@@ -1,11 +1,12 @@
 /**
  * Conversations and messages in PostgreSQL (migration 004_chat.sql). A message gets the next
- * sequence number of its conversation inside one transaction, so order is total per
+ * sequence number of its conversation in the transaction that stores it, so order is total per
  * conversation; a message whose id is already stored is returned as it was (a resend), never
- * stored twice.
+ * stored twice. Messages are written in batches (chat/message-writer.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { MessageWriter, type Appended, type BatchItem, type NewMessage, type WriterOptions, type WriteStats } from './message-writer.ts';
 import type { ConversationStatus, ConversationView, MessageView } from './protocol.ts';
 
 export interface Conversation {
@@ -68,6 +69,38 @@ const messageOf = (r: Record<string, any>): MessageView => ({
 const MESSAGES = `select m.*, a.name as a_name, a.type as a_type, a.size as a_size
   from chat_messages m left join chat_attachments a on a.id = m.attachment_id`;
 
+/**
+ * ChatStore.writeBatch's statement. $1..$5: conversation ids, message ids, senders, texts,
+ * attachment ids, one entry per message in order of arrival (ord).
+ */
+const WRITE_BATCH = `
+  with input as (
+    select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[]) with ordinality
+      as i (conversation_id, id, sender, body, attachment_id, ord)
+  ), firsts as (
+    select distinct on (conversation_id, id) * from input order by conversation_id, id, ord
+  ), fresh as (
+    select f.*, row_number() over (partition by f.conversation_id order by f.ord) as n from firsts f
+    where not exists (select from chat_messages m where m.conversation_id = f.conversation_id and m.id = f.id)
+  ), bumped as (
+    update conversations c set last_seq = c.last_seq + k.n
+    from (select conversation_id, count(*)::int as n from fresh group by conversation_id) k
+    where c.id = k.conversation_id and c.status <> 'ended'
+    returning c.id, c.last_seq - k.n as base, c.visitor_name, c.agent_name, c.agent is not null as agent_assigned
+  ), inserted as (
+    insert into chat_messages (conversation_id, id, seq, sender, author, body, attachment_id)
+    select f.conversation_id, f.id, b.base + f.n, f.sender,
+           case f.sender when 'visitor' then b.visitor_name when 'agent' then b.agent_name end, f.body, f.attachment_id
+    from fresh f join bumped b on b.id = f.conversation_id
+    returning *
+  ), answered as (
+    select i.*, false as duplicate, b.agent_assigned from inserted i join bumped b on b.id = i.conversation_id
+    union all
+    select m.*, true, null from chat_messages m join firsts f on f.conversation_id = m.conversation_id and f.id = m.id
+  )
+  select x.*, a.name as a_name, a.type as a_type, a.size as a_size
+  from answered x left join chat_attachments a on a.id = x.attachment_id`;
+
 /** What the visitor and agents see of a conversation (position comes from the routing core). */
 export function viewOf(c: Conversation, position: number | null = null): ConversationView {
   return {
@@ -82,7 +115,14 @@ export function viewOf(c: Conversation, position: number | null = null): Convers
 }
 
 export class ChatStore {
-  constructor(private readonly db: pg.Pool) {}
+  private readonly writer: MessageWriter;
+
+  constructor(
+    private readonly db: pg.Pool,
+    writer: WriterOptions = {},
+  ) {
+    this.writer = new MessageWriter((items) => this.writeBatch(items), writer);
+  }
 
   async create(n: NewConversation): Promise<Conversation> {
     const { rows } = await this.db.query(
@@ -113,46 +153,58 @@ export class ChatStore {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  /** Appends a message (or returns the one already stored under this id). Undefined: the conversation is over or unknown. */
-  async append(
-    conversationId: string,
-    m: { id: string; from: MessageView['from']; author: string | null; text: string; attachment?: string },
-  ): Promise<{ message: MessageView; duplicate: boolean } | undefined> {
-    const client = await this.db.connect();
-    try {
-      const existing = await client.query(`${MESSAGES} where m.conversation_id = $1 and m.id = $2`, [conversationId, m.id]);
-      if (existing.rows[0]) return { message: messageOf(existing.rows[0]), duplicate: true };
-      await client.query('begin');
-      const seq = await client.query<{ last_seq: number }>(
-        `update conversations set last_seq = last_seq + 1 where id = $1 and status <> 'ended' returning last_seq`,
-        [conversationId],
-      );
-      if (!seq.rows[0]) {
-        await client.query('rollback');
-        return undefined;
-      }
-      const inserted = await client.query(
-        `insert into chat_messages (conversation_id, id, seq, sender, author, body, attachment_id) values ($1, $2, $3, $4, $5, $6, $7)
-         on conflict (conversation_id, id) do nothing returning id`,
-        [conversationId, m.id, seq.rows[0].last_seq, m.from, m.author, m.text, m.attachment ?? null],
-      );
-      if (!inserted.rows[0]) {
-        // The same id arrived twice at once: the other one won, this one changes nothing.
-        await client.query('rollback');
-        const won = await client.query(`${MESSAGES} where m.conversation_id = $1 and m.id = $2`, [conversationId, m.id]);
-        return { message: messageOf(won.rows[0]), duplicate: true };
-      }
-      await client.query('commit');
-      // On the connection already held: asking the pool for another while holding one deadlocks
-      // once every connection is held by an append (found by bench/chat-load.ts).
-      const stored = await client.query(`${MESSAGES} where m.conversation_id = $1 and m.id = $2`, [conversationId, m.id]);
-      return { message: messageOf(stored.rows[0]), duplicate: false };
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  /** Several conversations in one read (those found). */
+  async getMany(ids: readonly string[]): Promise<Conversation[]> {
+    const { rows } = await this.db.query('select * from conversations where id = any($1::uuid[])', [ids]);
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Appends a message, or answers with the one already stored under this id (a resend). Undefined:
+   * the conversation is over or unknown. Written with the messages that arrive meanwhile
+   * (chat/message-writer.ts); the author is the conversation's visitor or agent as stored.
+   */
+  append(conversationId: string, m: NewMessage): Promise<Appended> {
+    return this.writer.append(conversationId, m);
+  }
+
+  /** The message writer since the previous call. */
+  writeStats(): WriteStats {
+    return this.writer.stats();
+  }
+
+  /** Takes no more messages; resolves once those on their way are written. */
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+
+  /**
+   * Writes a batch in ONE statement (one round trip, one commit; atomic): each message's id is
+   * looked up first (a resend, also twice in the same batch, is answered with the stored one);
+   * each conversation's last_seq moves by its count of new messages, which take the numbers in
+   * between in order of arrival; the stored rows come back from the insert, nothing is re-read.
+   * Two processes writing one conversation queue on its row; one that stored the same id
+   * meanwhile makes this statement fail on the primary key, and the writer writes it again.
+   */
+  private async writeBatch(items: readonly BatchItem[]): Promise<Appended[]> {
+    const { rows } = await this.db.query(WRITE_BATCH, [
+      items.map((i) => i.conversationId),
+      items.map((i) => i.id),
+      items.map((i) => i.from),
+      items.map((i) => i.text),
+      items.map((i) => i.attachment ?? null),
+    ]);
+    const byKey = new Map(rows.map((r) => [`${r.conversation_id}/${r.id}`, r]));
+    const answered = new Set<string>();
+    return items.map((i) => {
+      const key = `${i.conversationId}/${i.id}`;
+      const row = byKey.get(key);
+      if (!row) return undefined;
+      // The second of two sends with one id in this batch is a resend of the first.
+      const duplicate = row.duplicate || answered.has(key);
+      answered.add(key);
+      return { message: messageOf(row), duplicate, agentAssigned: row.agent_assigned === true };
+    });
   }
 
   async messages(conversationId: string, after = 0, limit = 1000): Promise<MessageView[]> {
@@ -206,10 +258,10 @@ export class ChatStore {
     await this.db.query('update conversations set rating = $2 where id = $1', [id, rating]);
   }
 
-  /** Conversations waiting for an agent, oldest first. */
-  async waiting(limit = 10_000): Promise<Conversation[]> {
-    const { rows } = await this.db.query(`select * from conversations where status = 'waiting' order by created_at limit $1`, [limit]);
-    return rows.map(fromRow);
+  /** The ids of the conversations waiting for an agent, oldest first (index conversations_waiting). */
+  async waitingIds(limit = 50_000): Promise<string[]> {
+    const { rows } = await this.db.query(`select id from conversations where status = 'waiting' order by created_at, id limit $1`, [limit]);
+    return rows.map((r) => r.id as string);
   }
 
   async activeOf(agent: string): Promise<Conversation[]> {

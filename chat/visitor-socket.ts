@@ -44,12 +44,20 @@ export function registerVisitors(ns: Namespace, d: VisitorDeps): void {
     );
     next();
   });
+  // One logger per site, not per connection: 10,000 visitors would hold 10,000 of them.
+  const logs = new Map<string, Logger>();
+  const logOf = (site: string) => logs.get(site) ?? logs.set(site, d.log.child({ site })).get(site)!;
   ns.on('connection', (socket) => {
-    const log = d.log.child({ site: socket.data.site });
-    if (socket.data.conversationId) void joinConversation(socket, socket.data.conversationId);
-    else if ((socket.handshake.auth as { token?: unknown }).token)
+    const log = logOf(socket.data.site as string);
+    if (socket.data.conversationId) {
+      void joinConversation(socket, socket.data.conversationId);
+      d.service.visitorBack(socket.data.conversationId);
+    } else if ((socket.handshake.auth as { token?: unknown }).token)
       socket.emit('error', { code: 'CHAT_ERR_UNAUTHORISED', message: 'this conversation token is not valid (any more)' });
     registerEvents(socket, d, log);
+    socket.on('disconnect', () => {
+      if (socket.data.conversationId) d.service.visitorLeft(socket.data.conversationId as string);
+    });
   });
 }
 
@@ -99,9 +107,13 @@ function registerEvents(socket: Socket, d: VisitorDeps, log: Logger): void {
   on(socket, log, 'send', visitorEvents.send, async (p) => {
     if (!withinRate(socket, 'messages', d.chat.rateLimit.messagesPerMinute))
       throw new ChatRefusal('CHAT_ERR_RATE_LIMITED', 'too many messages: wait a moment');
-    const message = await d.service.send(await open(), 'visitor', p);
-    if (!message) throw new ChatRefusal('CHAT_ERR_ENDED', 'this conversation is over');
-    return { message };
+    const id = socket.data.conversationId as string | undefined;
+    if (!id) throw new ChatRefusal('CHAT_ERR_NOT_FOUND', 'no conversation: start one');
+    // No read first: the write itself refuses a conversation that is over; only then is it read, to say why.
+    const message = await d.service.send(id, 'visitor', p);
+    if (message) return { message };
+    await open();
+    throw new ChatRefusal('CHAT_ERR_ENDED', 'this conversation is over');
   });
 
   on(socket, log, 'typing', visitorEvents.typing, async (p) => {

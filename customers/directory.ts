@@ -79,7 +79,7 @@ export class CustomerDirectory {
     const known = await this.d.store.findBy(identity);
     let work = this.inflight.get(key);
     if (!work) {
-      work = this.complete(identity, source, profile, askShop).finally(() => this.inflight.delete(key));
+      work = this.complete(identity, source, profile, askShop, known).finally(() => this.inflight.delete(key));
       this.inflight.set(key, work);
     }
     if (!this.d.shop) return work;
@@ -97,8 +97,14 @@ export class CustomerDirectory {
   }
 
   /** Local record + the shop's answer, learnt into the record, then cached. */
-  private async complete(identity: Identity, source: string, profile: Profile, askShop: () => Promise<ShopCustomer[]>): Promise<Customer> {
-    let customer = await this.d.store.findOrCreate(identity, source, profile);
+  private async complete(
+    identity: Identity,
+    source: string,
+    profile: Profile,
+    askShop: () => Promise<ShopCustomer[]>,
+    known: Customer | null,
+  ): Promise<Customer> {
+    let customer = await this.d.store.findOrCreate(identity, source, profile, known);
     if (this.d.shop) {
       const found = await this.askShop(askShop);
       if (found === undefined) return customer; // the shop failed: not cached, asked again next time

@@ -54,12 +54,13 @@ export class InteractionLog {
   constructor(private readonly db: pg.Pool) {}
 
   async begin(s: InteractionStart): Promise<void> {
+    // One statement (one round trip, one commit): the interaction and the customer's last visit.
     await this.db.query(
-      `insert into interactions (id, customer_id, channel, direction, contact, team, started_at)
-       values ($1, $2, $3, $4, $5, $6, $7) on conflict (id) do nothing`,
+      `with i as (insert into interactions (id, customer_id, channel, direction, contact, team, started_at)
+         values ($1, $2, $3, $4, $5, $6, $7) on conflict (id) do nothing)
+       update customers set last_seen_at = greatest(last_seen_at, $7) where id = $2`,
       [s.id, s.customerId, s.channel, s.direction, s.contact, s.team ?? null, s.at],
     );
-    if (s.customerId) await this.seen(s.customerId, s.at);
   }
 
   async change(id: string, c: InteractionChange): Promise<void> {

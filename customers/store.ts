@@ -110,21 +110,32 @@ export class CustomerStore {
 
   /**
    * The record known by `identity`, or a new provisional one holding it. Safe against two
-   * processes creating the same one at once (the identity's primary key decides).
+   * processes creating the same one at once (the identity's primary key decides). `known`: what
+   * the caller's own findBy just answered, not asked again.
    */
-  async findOrCreate(identity: Identity, source: string, profile: Profile = {}): Promise<Customer> {
-    const found = await this.findBy(identity);
+  async findOrCreate(identity: Identity, source: string, profile: Profile = {}, known?: Customer | null): Promise<Customer> {
+    const found = known === undefined ? await this.findBy(identity) : known;
     if (found) return found;
     const id = randomUUID();
     const { kind, value } = normaliseIdentity(identity);
-    await this.transaction(async (db) => {
-      await db.query('insert into customers (id, name, company) values ($1, $2, $3)', [id, profile.name ?? null, profile.company ?? null]);
-      const r = await db.query(
-        'insert into customer_identities (kind, value, customer_id, source) values ($1, $2, $3, $4) on conflict do nothing',
-        [kind, value, id, source],
-      );
-      if (r.rowCount === 0) await db.query('delete from customers where id = $1', [id]);
-    });
+    // One statement (one round trip, one commit): the record and its identity, or neither kept.
+    const { rows } = await this.db.query<Row & { won: boolean }>(
+      `with c as (insert into customers (id, name, company) values ($1, $2, $3) returning *),
+         i as (insert into customer_identities (kind, value, customer_id, source) select $4, $5, c.id, $6 from c
+               on conflict do nothing returning customer_id)
+       select c.*, exists (select from i) as won from c`,
+      [id, profile.name ?? null, profile.company ?? null, kind, value, source],
+    );
+    const created = rows[0]!;
+    if (created.won)
+      return toCustomer({
+        ...created,
+        phones: kind === 'phone' ? [value] : [],
+        emails: kind === 'email' ? [value] : [],
+        shop_id: kind === 'shop' ? value : null,
+      });
+    // Another process created it first: ours goes, theirs is the record.
+    await this.db.query('delete from customers where id = $1', [id]);
     const customer = await this.findBy(identity);
     if (!customer) throw new Error(`customer for ${kind} vanished while being created`);
     return customer;

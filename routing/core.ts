@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Agent, Capacity, Channel, Interaction, Offer, Presence, Priority, TeamRouting, TransferTarget } from './model.ts';
 import { answering, anyoneFree, estimateWaitMinutes, planOffers, queueScore, slotOf, staffed } from './planner.ts';
+import { SharedTurns } from './shared-turns.ts';
 import type { RoutingBatch, RoutingStore } from './store.ts';
 import { afterConversation } from './transfer-rules.ts';
 import { consultLocked, endConsultLocked, releaseConsultant, transferLocked, type TransferContext } from './transfers.ts';
@@ -37,10 +38,13 @@ export interface NewInteraction {
 /** How many waiting interactions a dispatch reads at a time, and at most in all. */
 const PLAN_WINDOW = 200;
 const PLAN_LIMIT = 2000;
+/** Most interactions queued in one turn of the lock. */
+const ENQUEUE_BATCH = 500;
 
 export class RoutingCore {
   private readonly teamsOf = new Map<string, string[]>();
   private readonly transfers: TransferContext;
+  private readonly entering: SharedTurns<NewInteraction, Interaction>;
 
   constructor(
     private readonly store: RoutingStore,
@@ -57,10 +61,20 @@ export class RoutingCore {
       teamsOf: (id) => this.teamsOf.get(id),
       dispatch: (teams) => this.dispatchLocked(teams),
     };
+    this.entering = new SharedTurns(
+      (fn) => store.withLock(fn),
+      (inputs) => this.enqueueLocked(inputs),
+      ENQUEUE_BATCH,
+    );
   }
 
   interaction(id: string): Promise<Interaction | undefined> {
     return this.store.interaction(id);
+  }
+
+  /** Which of these interactions the core knows (queued, offered or assigned). */
+  existing(ids: readonly string[]): Promise<Set<string>> {
+    return this.store.existing(ids);
   }
 
   async agent(id: string): Promise<Agent> {
@@ -68,13 +82,29 @@ export class RoutingCore {
     return a!;
   }
 
-  /** Puts an interaction in its team's queue (or its overflow team's, when nobody is logged in). */
-  enqueue(input: NewInteraction): Promise<Interaction> {
-    return this.store.withLock(async () => {
-      // Idempotent: a retried request or a replay after a reconnection must not reset an offer.
-      const existing = input.id ? await this.store.interaction(input.id) : undefined;
-      if (existing) return existing;
-      const now = this.now();
+  /**
+   * Puts an interaction in its team's queue (or its overflow team's, when nobody is logged in).
+   * Those arriving while the lock is busy are queued together in its next turn (shared-turns.ts).
+   */
+  async enqueue(input: NewInteraction): Promise<Interaction> {
+    this.team(input.team); // an unknown team is refused here, not in the turn of others
+    return this.entering.join(input);
+  }
+
+  private async enqueueLocked(inputs: readonly NewInteraction[]): Promise<Interaction[]> {
+    const now = this.now();
+    // Idempotent: a retried request or a replay after a reconnection must not reset an offer.
+    const known = new Map((await this.store.interactions(inputs.flatMap((i) => (i.id ? [i.id] : [])))).map((ix) => [ix.id, ix]));
+    const nobodyIn = new Map<string, boolean>();
+    const b = this.store.batch();
+    const teams = new Set<string>();
+    const queued: Interaction[] = [];
+    for (const input of inputs) {
+      const existing = input.id ? known.get(input.id) : undefined;
+      if (existing) {
+        queued.push(existing);
+        continue;
+      }
       let team = this.team(input.team);
       const ix: Interaction = {
         id: input.id ?? randomUUID(),
@@ -86,20 +116,24 @@ export class RoutingCore {
         tried: [],
         meta: input.meta ?? {},
       };
-      const b = this.store.batch().journal({ at: now, step: 'queued', interaction: ix });
-      if (team.overflow && staffed(await this.store.agents(team.members, now)) === 0) {
-        team = this.team(team.overflow.to);
-        b.journal({ at: now, step: 'overflowed', interaction: ix, data: { to: team.id, why: 'nobody logged in' } });
-        Object.assign(ix, { team: team.id, overflowed: true });
+      b.journal({ at: now, step: 'queued', interaction: ix });
+      if (team.overflow) {
+        if (!nobodyIn.has(team.id)) nobodyIn.set(team.id, staffed(await this.store.agents(team.members, now)) === 0);
+        if (nobodyIn.get(team.id)) {
+          team = this.team(team.overflow.to);
+          b.journal({ at: now, step: 'overflowed', interaction: ix, data: { to: team.id, why: 'nobody logged in' } });
+          Object.assign(ix, { team: team.id, overflowed: true });
+        }
       }
-      await b
-        .saveInteraction(ix)
-        .enqueue(team.id, ix.id, queueScore(ix.priority, ix.enqueuedAt))
-        .emit({ type: 'queue', team: team.id })
-        .commit();
-      await this.dispatchLocked([team.id]);
-      return ix;
-    });
+      b.saveInteraction(ix).enqueue(team.id, ix.id, queueScore(ix.priority, ix.enqueuedAt));
+      teams.add(team.id);
+      known.set(ix.id, ix);
+      queued.push(ix);
+    }
+    for (const team of teams) b.emit({ type: 'queue', team });
+    await b.commit();
+    await this.dispatchLocked([...teams]);
+    return queued;
   }
 
   /** An agent answered the offer. False when too late (another agent took it, or it ended). */
@@ -282,6 +316,20 @@ export class RoutingCore {
     const working = answering(await this.store.agents(team.members, this.now()));
     const aht = (await this.store.averageHandleSeconds(ix.team)) ?? this.settings.defaultHandleSeconds ?? 180;
     return { position: rank + 1, estimatedMinutes: estimateWaitMinutes(rank + 1, aht, working) };
+  }
+
+  /**
+   * Every interaction waiting in a team's queue, in queue order (position = index + 1): the
+   * positions of all of them in one read, where `position` would take one per interaction.
+   * Offered ones are not in it (their position is 0).
+   */
+  queueOrder(teamId: string): Promise<string[]> {
+    return this.store.queueAll(this.team(teamId).id);
+  }
+
+  /** The team's members as they stand now (presence, load, chat page open). */
+  teamAgents(teamId: string): Promise<Agent[]> {
+    return this.store.agents(this.team(teamId).members, this.now());
   }
 
   /** A team's queue and agents now, for supervisors. */

@@ -65,6 +65,17 @@ export class RoutingStore {
     return raws.flatMap((r) => (r ? [JSON.parse(r) as Interaction] : []));
   }
 
+  /** Which of these interactions exist, in one round trip (EXISTS, pipelined: their values are not read). */
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const p = this.redis.pipeline();
+    for (const id of ids) p.exists(this.key('ix', id));
+    const answers = (await p.exec()) ?? [];
+    const failed = answers.find(([err]) => err);
+    if (failed) throw failed[0];
+    return new Set(ids.filter((_, i) => answers[i]?.[1] === 1));
+  }
+
   async agents(ids: readonly string[], now: number): Promise<Agent[]> {
     if (ids.length === 0) return [];
     const raws = await this.redis.mget(ids.map((id) => this.key('agent', id)));
@@ -79,6 +90,11 @@ export class RoutingStore {
   /** `limit` waiting interactions from the `from`-th (0: the head), in queue order. */
   queueRange(team: string, from: number, limit: number): Promise<string[]> {
     return this.redis.zrange(this.key('queue', team), from, from + limit - 1);
+  }
+
+  /** Every waiting interaction id of a team, in queue order. */
+  queueAll(team: string): Promise<string[]> {
+    return this.redis.zrange(this.key('queue', team), 0, -1);
   }
 
   async rank(team: string, id: string): Promise<number | undefined> {

@@ -255,9 +255,9 @@ export async function startRelais(config: Config, opts: RelaisOptions): Promise<
       await callbacks?.stop();
       supervisor.unwatch();
       await video?.close();
-      await chat?.close();
+      chat?.close();
       await consoleRoom?.close();
-      await sockets.close();
+      await sockets.close(async () => chat?.drain());
       await http.close();
       ivr.detach();
       await calls.stop();

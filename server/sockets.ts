@@ -11,7 +11,11 @@ import type { Config } from '../config/load.ts';
 
 export interface SocketServer {
   io: Server;
-  close(): Promise<void>;
+  /**
+   * Closes the connections (the clients reconnect: to another process, or here after a restart),
+   * then runs `drain` (what is on its way is relayed while Redis is there), then Redis.
+   */
+  close(drain?: () => Promise<void>): Promise<void>;
 }
 
 /** Where a browser may open a socket from: Relais' pages and the chat's sites. */
@@ -21,7 +25,8 @@ export function socketOrigins(config: Config, ownOrigins: readonly string[]): Se
 }
 
 export function startSocketServer(http: HttpServer, redis: Redis, prefix: string, allowed: ReadonlySet<string>): SocketServer {
-  const pub = redis.duplicate();
+  // Publishes made in one tick (a batch of chat messages relayed) leave in one write.
+  const pub = redis.duplicate({ enableAutoPipelining: true });
   const sub = redis.duplicate();
   // Browsers always send Origin on WebSocket and cross-origin requests; other clients (no Origin) are
   // not browsers running someone else's page, and each namespace still asks for its credentials.
@@ -35,11 +40,25 @@ export function startSocketServer(http: HttpServer, redis: Redis, prefix: string
   });
   return {
     io,
-    async close() {
-      io.disconnectSockets(true);
+    async close(drain) {
+      // Not disconnectSockets(): a client the server disconnects does not reconnect by itself.
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      pub.disconnect();
-      sub.disconnect();
+      await drain?.();
+      // Auto-pipelined commands leave on the next tick: QUIT must come after them.
+      await new Promise((r) => setImmediate(r));
+      // QUIT after what is pending: the adapter's unsubscribes (io.close sends them and never
+      // awaits them) rejected as 'Connection is closed' when cut short, which ended the process.
+      await Promise.all([pub, sub].map(closeGently));
     },
   };
+}
+
+/** QUIT (answered after the commands before it), or a plain disconnect if Redis does not answer within a second. */
+async function closeGently(connection: Redis): Promise<void> {
+  const quit = connection.quit().then(
+    () => true,
+    () => false,
+  );
+  const answered = await Promise.race([quit, new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())]);
+  if (!answered) connection.disconnect();
 }

@@ -6,12 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { identitySignature } from '../../chat/signatures.ts';
 import { startFakeOsticket, type FakeOsticket } from '../../demo/fake-osticket.ts';
 import { waitFor } from '../support/calls.ts';
 import { agent, closeChatClients, visitor, type ChatClient } from '../support/chat.ts';
 import { freshMariaDb, type FreshMariaDb } from '../support/mariadb.ts';
+import { startSecondChat } from '../support/second-chat.ts';
 import { API_TOKEN, CHAT_SHOP_SECRET, startTestRelais, type TestRelais } from '../support/relais.ts';
 
 let t: TestRelais;
@@ -160,6 +162,147 @@ describe('a visitor and an agent', () => {
   });
 });
 
+describe('messages at once, and storage away', () => {
+  it('the visitor and the agent writing at once: every message acknowledged, numbered without a gap, seen in one order on both sides', async () => {
+    const { v, a, id } = await talking();
+    const texts = {
+      visitor: Array.from({ length: 15 }, (_, i) => `visiteur ${i}`),
+      agent: Array.from({ length: 15 }, (_, i) => `agent ${i}`),
+    };
+    // The visitor's all at once (nothing is read before a visitor's message is written, so they
+    // keep their order of arrival); the agent's page sends as the agent types, meanwhile.
+    const visitorBurst = Promise.all(texts.visitor.map((text) => v.ask('send', { id: randomUUID(), text })));
+    const agentTyping = (async () => {
+      const answers = [];
+      for (const text of texts.agent) answers.push(await a.ask('send', { conversationId: id, id: randomUUID(), text }));
+      return answers;
+    })();
+    expect([...(await visitorBurst), ...(await agentTyping)].every((r) => r.ok)).toBe(true);
+    const history = await v.ask('history', { after: 0 });
+    const stored: { seq: number; from: string; text: string }[] = history.ok ? history.messages : [];
+    expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    // Each side's messages in the order they were sent; both sides received the same sequence.
+    for (const from of ['visitor', 'agent'] as const) expect(stored.filter((m) => m.from === from).map((m) => m.text)).toEqual(texts[from]);
+    // The agent's page joined the room after the greeting line (seq 1): from seq 2 on, both see everything, in order.
+    await waitFor('every message echoed', () => a.received('message').length >= 30 && v.received('message').length >= 31);
+    const seqs = (c: ChatClient) => c.received('message').map((m: { seq: number }) => m.seq);
+    expect(seqs(v)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    expect(seqs(a)).toEqual(seqs(v).slice(1));
+  });
+
+  it('PostgreSQL refusing writes for a moment: the sends are refused as unavailable, their resends stored once', async () => {
+    const { v, a } = await talking();
+    const admin = new pg.Client({ connectionString: t.config.postgres.url });
+    await admin.connect();
+    const messages = Array.from({ length: 3 }, (_, i) => ({ id: randomUUID(), text: `pendant la panne ${i}` }));
+    try {
+      await admin.query('alter table chat_messages rename to chat_messages_away');
+      const refused = await Promise.all(messages.map((m) => v.ask('send', m)));
+      expect(refused).toEqual(messages.map(() => ({ ok: false, error: { code: 'CHAT_ERR_UNAVAILABLE', message: expect.any(String) } })));
+    } finally {
+      await admin.query('alter table chat_messages_away rename to chat_messages').catch(() => undefined);
+      await admin.end();
+    }
+    // The widget's outbox resends them, in order; the first twice (its answer was lost).
+    for (const m of [messages[0]!, ...messages]) expect(await v.ask('send', m)).toMatchObject({ ok: true, message: { text: m.text } });
+    const history = await v.ask('history', { after: 0 });
+    expect(history.ok && history.messages.map((m: { seq: number; text: string }) => [m.seq, m.text])).toEqual([
+      [1, 'Denis Douc a rejoint la conversation.'],
+      ...messages.map((m, i) => [i + 2, m.text]),
+    ]);
+    await waitFor('the agent got them', () => messages.every((m) => a.received('message').some((x) => x.id === m.id)));
+    expect(a.received('message').filter((x) => messages.some((m) => m.id === x.id))).toHaveLength(3);
+  });
+});
+
+describe('waiting in the queue', () => {
+  it('each visitor sees their place; when someone ahead leaves, those behind see theirs within a second; arrivals behind move nobody', async () => {
+    // Denis's chat page is open, so chats are accepted, but he is paused: nobody is offered one.
+    await t.relais.routing.setPresence('denis', 'paused', 'réunion');
+    await agent(t, 'denis');
+    const waiting = [await visitor(t), await visitor(t), await visitor(t)];
+    const tokens: string[] = [];
+    for (const [i, v] of waiting.entries()) {
+      const started = await v.ask('start', { ...form, email: `file-${i}@example.fr` });
+      expect(started).toMatchObject({ ok: true, conversation: { status: 'waiting', position: i + 1 } });
+      tokens.push(started.ok ? started.token : '');
+    }
+    // The queue changed twice behind the first visitor: nothing to tell them.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(waiting[0]!.received('conversation')).toEqual([]);
+    // The third reloads their page: the process learns again that they wait here.
+    waiting[2]!.close();
+    waiting[2] = await visitor(t, { token: tokens[2] });
+
+    const left = Date.now();
+    expect(await waiting[0]!.ask('end', {})).toEqual({ ok: true });
+    expect(await waiting[1]!.next('conversation', (c) => c.position === 1, 3000)).toMatchObject({ status: 'waiting', team: 'sales' });
+    expect(await waiting[2]!.next('conversation', (c) => c.position === 2, 3000)).toMatchObject({ status: 'waiting', team: 'sales' });
+    expect(Date.now() - left).toBeLessThan(1500);
+    // Told once each, only what changed.
+    expect(waiting[2]!.received('conversation').map((c) => c.position)).toEqual([2]);
+    for (const v of waiting.slice(1)) expect(await v.ask('end', {})).toEqual({ ok: true });
+  });
+});
+
+describe('writing while waiting', () => {
+  it('what the visitor wrote before an agent took the chat is in the conversation the agent takes, in order', async () => {
+    await t.relais.routing.setPresence('denis', 'paused', 'réunion');
+    const a = await agent(t, 'denis');
+    const v = await visitor(t);
+    const started = await v.ask('start', form);
+    const id = started.ok ? started.conversation.id : '';
+    const early = ['Bonjour', 'Ma seedbox ne démarre plus'];
+    for (const text of early) expect((await v.ask('send', { id: randomUUID(), text })).ok).toBe(true);
+    await t.relais.routing.setPresence('denis', 'available');
+    const offer = await a.next('offer', (o) => o.conversation.id === id);
+    expect(offer.preview).toBe('Ma seedbox ne démarre plus');
+    const accepted = await a.ask('accept', { conversationId: id, offerId: offer.offerId });
+    expect(accepted.ok && accepted.messages.map((m: { text: string }) => m.text)).toEqual([
+      ...early,
+      'Denis Douc a rejoint la conversation.',
+    ]);
+    const after = { id: randomUUID(), text: 'Vous êtes là ?' };
+    expect((await v.ask('send', after)).ok).toBe(true);
+    expect(await a.next('message', (m) => m.id === after.id)).toMatchObject({ conversationId: id, seq: 4 });
+  });
+});
+
+describe('two Relais processes', () => {
+  it('a visitor on one, the agent on the other: the place in the queue, the offer, messages both ways, typing, the end', async () => {
+    const other = await startSecondChat(t);
+    try {
+      await t.relais.routing.setPresence('denis', 'paused', 'réunion');
+      const a = await agent(t, 'denis');
+      const ahead = await visitor(t, { port: other.port });
+      const v = await visitor(t, { port: other.port });
+      expect(await ahead.ask('start', { ...form, email: 'devant@example.fr' })).toMatchObject({ ok: true, conversation: { position: 1 } });
+      const started = await v.ask('start', form);
+      expect(started).toMatchObject({ ok: true, conversation: { position: 2 } });
+      const id = started.ok ? started.conversation.id : '';
+      // The one ahead leaves: the visitor's own process tells them their new place.
+      expect(await ahead.ask('end', {})).toEqual({ ok: true });
+      expect(await v.next('conversation', (c) => c.position === 1, 3000)).toMatchObject({ status: 'waiting' });
+      // Denis, on the first process, is offered the chat and takes it.
+      await t.relais.routing.setPresence('denis', 'available');
+      const offer = await a.next('offer', (o) => o.conversation.id === id);
+      expect((await a.ask('accept', { conversationId: id, offerId: offer.offerId })).ok).toBe(true);
+      expect(await v.next('conversation', (c) => c.status === 'active')).toMatchObject({ agent: { name: 'Denis Douc' } });
+      const hello = { id: randomUUID(), text: "Bonjour depuis l'autre processus" };
+      expect((await v.ask('send', hello)).ok).toBe(true);
+      expect((await a.next('message', (m) => m.id === hello.id)).conversationId).toBe(id);
+      expect((await a.ask('send', { conversationId: id, id: randomUUID(), text: 'Bien reçu' })).ok).toBe(true);
+      expect(await v.next('message', (m) => m.text === 'Bien reçu')).toMatchObject({ from: 'agent', author: 'Denis Douc' });
+      await v.ask('typing', { typing: true });
+      expect(await a.next('typing')).toEqual({ conversationId: id, typing: true });
+      expect((await a.ask('close', { conversationId: id })).ok).toBe(true);
+      expect(await v.next('conversation', (c) => c.status === 'ended')).toMatchObject({ status: 'ended' });
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe('Redis losing its data', () => {
   it('loses no waiting visitor: the conversation goes back in its queue from PostgreSQL', async () => {
     await t.relais.routing.setPresence('denis', 'paused', 'réunion');
@@ -169,6 +312,8 @@ describe('Redis losing its data', () => {
     expect(started.ok).toBe(true);
     const id = started.ok ? started.conversation.id : '';
     expect((await t.relais.routing.teamSnapshot('sales')).waiting).toBe(1);
+    // While Redis has it, the minute's check puts nothing back.
+    expect(await t.relais.chat!.reconcile()).toBe(0);
     // Redis comes back empty (no persistence): the routing core knows nothing any more.
     const redis = new Redis(t.config.redis.url);
     const keys = await redis.keys(`${t.config.redis.prefix}:*`);
@@ -274,6 +419,8 @@ describe('bad input', () => {
       ['send', { id: randomUUID(), text: '' }],
       ['send', { id: randomUUID(), text: 'x'.repeat(4001) }],
       ['send', { id: randomUUID(), text: 'x', extra: true }],
+      // PostgreSQL cannot store it: refused before, never retried by the client.
+      ['send', { id: randomUUID(), text: 'a\u0000b' }],
       ['typing', { typing: 'yes' }],
       ['read', { seq: -1 }],
       ['history', { after: 'all' }],

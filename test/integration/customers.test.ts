@@ -10,6 +10,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomerRecords } from '../../customers/index.ts';
+import { CustomerStore } from '../../customers/store.ts';
 import { osticketClient } from '../../customers/osticket.ts';
 import { prestashopClient } from '../../customers/prestashop.ts';
 import { migrate } from '../../db/migrate.ts';
@@ -166,6 +167,23 @@ describe('an unknown caller', () => {
     const after = await records.link(julien.id, { kind: 'phone', value: '+33698765432' }, 'staff');
     expect(after.id).toBe(julien.id);
     expect((await records.get(sophie.id))?.phones).toContain('+33698765432');
+  });
+});
+
+describe('a record created by two processes at once', () => {
+  it('is one record: the identity decides, the other attempt leaves nothing behind, and both answer it as a read would', async () => {
+    const [here, there] = [new CustomerStore(db), new CustomerStore(db)];
+    const email = `double-${randomBytes(3).toString('hex')}@example.fr`;
+    // Both looked and found nobody: both create.
+    const [a, b] = await Promise.all([
+      here.findOrCreate({ kind: 'email', value: email }, 'chat', { name: 'Double' }, null),
+      there.findOrCreate({ kind: 'email', value: email }, 'chat', { name: 'Double' }, null),
+    ]);
+    expect(a.id).toBe(b.id);
+    expect(a).toEqual(await here.findBy({ kind: 'email', value: email }));
+    expect(a).toMatchObject({ name: 'Double', provisional: true, emails: [email], phones: [], shopId: null });
+    const { rows } = await db.query('select count(*)::int as n from customers where name = $1', ['Double']);
+    expect(rows[0].n).toBe(1);
   });
 });
 

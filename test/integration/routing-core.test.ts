@@ -9,7 +9,7 @@ import type { RoutingEvent } from '../../routing/events.ts';
 import { channels, type Agent, type Channel, type Interaction, type Offer } from '../../routing/model.ts';
 import { canTake } from '../../routing/planner.ts';
 import { newAgent, RoutingStore } from '../../routing/store.ts';
-import { everyone, Harness, routingVerbs, settings, type JournalRow } from '../support/routing-harness.ts';
+import { everyone, Harness, routingVerbs, settings, T0, type JournalRow } from '../support/routing-harness.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -367,6 +367,23 @@ describe('the same interaction entered twice', () => {
     const again = await call(core, 'first');
     expect(again).toMatchObject({ state: 'offered', offer: { id: offer.id } });
     expect(await core.agent('alice')).toMatchObject({ offered: ['first'] });
+  });
+});
+
+describe('many entering at once', () => {
+  it('are queued together in order of arrival, each once, and offered as if they came one by one', async () => {
+    const core = h.process();
+    const ids = Array.from({ length: 60 }, (_, i) => `burst-${i}`);
+    // Same instant for all: arrival order decides, as the enqueue time of each is the clock's.
+    const entered = await Promise.all([...ids, ids[3]!, ids[7]!].map((id, i) => call(core, id, { enqueuedAt: T0 + (i % 60) })));
+    expect(new Set(entered.map((ix) => ix.id)).size).toBe(60);
+    expect(entered[60]).toEqual(entered[3]);
+    expect(await core.queueOrder('sales')).toEqual(ids);
+    expect((await core.position('burst-10'))?.position).toBe(11);
+    await expect(call(core, 'nowhere', { team: 'no-such-team' })).rejects.toThrow(/unknown team/);
+    await login(core, 'alice');
+    expect(await offeredTo(core, 'burst-0')).toEqual(['alice']);
+    expect((await h.steps('burst-0')).slice(0, 2)).toEqual(['queued', 'offered']);
   });
 });
 

@@ -42,9 +42,12 @@ function client(socket: Socket): ChatClient {
 
 const base = (t: TestRelais) => `http://127.0.0.1:${t.config.server.port}`;
 
-/** A visitor on `site`, with a conversation token if they have one; connected. */
-export async function visitor(t: TestRelais, opts: { site?: string; token?: string } = {}): Promise<ChatClient> {
-  const socket = io(`${base(t)}/visitor`, {
+/**
+ * A visitor on `site`, with a conversation token if they have one; connected, to the test
+ * Relais or to another process's chat on `port`.
+ */
+export async function visitor(t: TestRelais, opts: { site?: string; token?: string; port?: number } = {}): Promise<ChatClient> {
+  const socket = io(`${opts.port ? `http://127.0.0.1:${opts.port}` : base(t)}/visitor`, {
     auth: { site: opts.site ?? 'iseedor-shop', ...(opts.token ? { token: opts.token } : {}) },
     transports: ['websocket'],
     extraHeaders: { origin: base(t) },

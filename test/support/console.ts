@@ -12,7 +12,9 @@ export const MEDIA_FLAGS = [
 
 /** A staff member's console at 1280×720, logged in through its form, their browser phone registered. */
 export async function consoleOf(b: Browser, t: TestRelais, staff: string): Promise<Page> {
-  const page = await (await b.newContext({ viewport: { width: 1280, height: 720 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' })).newPage();
+  const page = await (
+    await b.newContext({ viewport: { width: 1280, height: 720 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' })
+  ).newPage();
   await page.goto(`http://127.0.0.1:${t.config.server.port}/console/`);
   await page.getByLabel('Identifiant').fill(staff);
   await page.getByLabel('Mot de passe').fill(t.consolePasswords[staff]!);

@@ -63,7 +63,7 @@ export function connectChats(): void {
       team: o.conversation.team,
       teamName: teams.find((x) => x.id === o.conversation.team)?.name ?? o.conversation.team,
       expiresAt: o.expiresAt,
-      waitingSince: o.expiresAt,
+      waitingSince: o.waitingSince,
       customer: {
         id: o.visitor.customer?.id ?? null,
         name: o.visitor.customer?.name ?? o.visitor.name,
