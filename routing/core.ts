@@ -6,16 +6,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Agent, Capacity, Channel, Interaction, Offer, Presence, Priority, TeamRouting, TransferTarget } from './model.ts';
-import { answering, anyoneFree, estimateWaitMinutes, planOffers, queueScore, slotOf, staffed } from './planner.ts';
+import type { Agent, Capacity, Channel, Interaction, Offer, Presence, TeamSettings, TransferTarget } from './model.ts';
+import { anyoneFree, planOffers, queueScore } from './planner.ts';
 import { SharedTurns } from './shared-turns.ts';
-import type { RoutingBatch, RoutingStore } from './store.ts';
+import type { RoutingStore } from './store.ts';
 import { afterConversation } from './transfer-rules.ts';
-import { consultLocked, endConsultLocked, releaseConsultant, transferLocked, type TransferContext } from './transfers.ts';
-
-export interface TeamSettings extends TeamRouting {
-  overflow?: { to: string; afterSeconds?: number };
-}
+import { occupyLocked, releaseLocked, setChatReadyLocked } from './agents.ts';
+import { enqueueLocked, type NewInteraction } from './enqueue.ts';
+import { overflowLocked } from './overflow.ts';
+import type { CoreContext } from './context.ts';
+import { positionOf, snapshotOf, type TeamSnapshot } from './queries.ts';
+import { consultLocked, endConsultLocked, releaseConsultant, transferLocked } from './transfers.ts';
 
 export interface RoutingSettings {
   teams: Readonly<Record<string, TeamSettings>>;
@@ -25,15 +26,8 @@ export interface RoutingSettings {
   defaultHandleSeconds?: number;
 }
 
-export interface NewInteraction {
-  id?: string;
-  channel: Channel;
-  team: string;
-  priority?: Priority;
-  /** Keeps an earlier place in the queue (a caller who asked to be called back). */
-  enqueuedAt?: number;
-  meta?: Record<string, string>;
-}
+export type { NewInteraction } from './enqueue.ts';
+export type { TeamSettings } from './model.ts';
 
 /** How many waiting interactions a dispatch reads at a time, and at most in all. */
 const PLAN_WINDOW = 200;
@@ -43,7 +37,7 @@ const ENQUEUE_BATCH = 500;
 
 export class RoutingCore {
   private readonly teamsOf = new Map<string, string[]>();
-  private readonly transfers: TransferContext;
+  private readonly context: CoreContext;
   private readonly entering: SharedTurns<NewInteraction, Interaction>;
 
   constructor(
@@ -53,7 +47,7 @@ export class RoutingCore {
     private readonly log: Logger,
   ) {
     for (const t of Object.values(settings.teams)) for (const m of t.members) this.teamsOf.set(m, [...(this.teamsOf.get(m) ?? []), t.id]);
-    this.transfers = {
+    this.context = {
       store,
       now,
       capacity: settings.capacity,
@@ -63,7 +57,7 @@ export class RoutingCore {
     };
     this.entering = new SharedTurns(
       (fn) => store.withLock(fn),
-      (inputs) => this.enqueueLocked(inputs),
+      (inputs) => enqueueLocked(this.context, inputs),
       ENQUEUE_BATCH,
     );
   }
@@ -89,51 +83,6 @@ export class RoutingCore {
   async enqueue(input: NewInteraction): Promise<Interaction> {
     this.team(input.team); // an unknown team is refused here, not in the turn of others
     return this.entering.join(input);
-  }
-
-  private async enqueueLocked(inputs: readonly NewInteraction[]): Promise<Interaction[]> {
-    const now = this.now();
-    // Idempotent: a retried request or a replay after a reconnection must not reset an offer.
-    const known = new Map((await this.store.interactions(inputs.flatMap((i) => (i.id ? [i.id] : [])))).map((ix) => [ix.id, ix]));
-    const nobodyIn = new Map<string, boolean>();
-    const b = this.store.batch();
-    const teams = new Set<string>();
-    const queued: Interaction[] = [];
-    for (const input of inputs) {
-      const existing = input.id ? known.get(input.id) : undefined;
-      if (existing) {
-        queued.push(existing);
-        continue;
-      }
-      let team = this.team(input.team);
-      const ix: Interaction = {
-        id: input.id ?? randomUUID(),
-        channel: input.channel,
-        team: team.id,
-        priority: input.priority ?? 'normal',
-        enqueuedAt: input.enqueuedAt ?? now,
-        state: 'queued',
-        tried: [],
-        meta: input.meta ?? {},
-      };
-      b.journal({ at: now, step: 'queued', interaction: ix });
-      if (team.overflow) {
-        if (!nobodyIn.has(team.id)) nobodyIn.set(team.id, staffed(await this.store.agents(team.members, now)) === 0);
-        if (nobodyIn.get(team.id)) {
-          team = this.team(team.overflow.to);
-          b.journal({ at: now, step: 'overflowed', interaction: ix, data: { to: team.id, why: 'nobody logged in' } });
-          Object.assign(ix, { team: team.id, overflowed: true });
-        }
-      }
-      b.saveInteraction(ix).enqueue(team.id, ix.id, queueScore(ix.priority, ix.enqueuedAt));
-      teams.add(team.id);
-      known.set(ix.id, ix);
-      queued.push(ix);
-    }
-    for (const team of teams) b.emit({ type: 'queue', team });
-    await b.commit();
-    await this.dispatchLocked([...teams]);
-    return queued;
   }
 
   /** An agent answered the offer. False when too late (another agent took it, or it ended). */
@@ -208,7 +157,7 @@ export class RoutingCore {
    * theirs or the colleague or team cannot take it now; nothing changes then.
    */
   transfer(interactionId: string, fromAgent: string, to: TransferTarget): Promise<Interaction> {
-    return this.store.withLock(() => transferLocked(this.transfers, interactionId, fromAgent, to));
+    return this.store.withLock(() => transferLocked(this.context, interactionId, fromAgent, to));
   }
 
   /**
@@ -217,12 +166,12 @@ export class RoutingCore {
    * RoutingError like `transfer`, or while another consultation is in progress.
    */
   consult(interactionId: string, fromAgent: string, colleague: string): Promise<Interaction> {
-    return this.store.withLock(() => consultLocked(this.transfers, interactionId, fromAgent, colleague));
+    return this.store.withLock(() => consultLocked(this.context, interactionId, fromAgent, colleague));
   }
 
   /** The consultation ended without a transfer: the colleague is free again. Nothing if there is none. */
   endConsult(interactionId: string): Promise<void> {
-    return this.store.withLock(() => endConsultLocked(this.transfers, interactionId));
+    return this.store.withLock(() => endConsultLocked(this.context, interactionId));
   }
 
   /**
@@ -266,13 +215,7 @@ export class RoutingCore {
   /** The agent's chat page opened (chats may be offered to them) or closed everywhere. */
   async setChatReady(agentId: string, ready: boolean): Promise<void> {
     this.teamsOfAgents([agentId]); // throws on an unknown agent
-    await this.store.withLock(async () => {
-      const [agent] = await this.store.agents([agentId], this.now());
-      if (Boolean(agent!.chatReady) === ready) return;
-      agent!.chatReady = ready;
-      await this.store.batch().saveAgent(agent!).commit();
-      if (ready) await this.dispatchLocked(this.teamsOf.get(agentId) ?? []);
-    });
+    await this.store.withLock(() => setChatReadyLocked(this.context, agentId, ready));
   }
 
   /**
@@ -282,40 +225,18 @@ export class RoutingCore {
    */
   occupy(agentId: string, channel: Exclude<Channel, 'chat'>): Promise<boolean> {
     this.teamsOfAgents([agentId]); // throws on an unknown agent
-    return this.store.withLock(async () => {
-      const [agent] = await this.store.agents([agentId], this.now());
-      const held = Object.entries(agent!.active).reduce((n, [c, k]) => (slotOf(c as Channel) === 'voice' ? n + (k ?? 0) : n), 0);
-      if (held >= this.settings.capacity(agentId).voice) return false;
-      agent!.active = { ...agent!.active, [channel]: (agent!.active[channel] ?? 0) + 1 };
-      await this.store.batch().saveAgent(agent!).emit({ type: 'presence', agent: agent! }).commit();
-      return true;
-    });
+    return this.store.withLock(() => occupyLocked(this.context, agentId, channel));
   }
 
   /** Ends what `occupy` started: the slot is free again (no wrap-up: the chat goes on). */
   release(agentId: string, channel: Exclude<Channel, 'chat'>): Promise<void> {
     this.teamsOfAgents([agentId]);
-    return this.store.withLock(async () => {
-      const now = this.now();
-      const [agent] = await this.store.agents([agentId], now);
-      if (!agent!.active[channel]) return;
-      agent!.active = { ...agent!.active, [channel]: agent!.active[channel]! - 1 };
-      agent!.idleSince = now;
-      await this.store.batch().saveAgent(agent!).emit({ type: 'presence', agent: agent! }).commit();
-      await this.dispatchLocked(this.teamsOf.get(agentId) ?? []);
-    });
+    return this.store.withLock(() => releaseLocked(this.context, agentId, channel));
   }
 
   /** Where an interaction stands: 1 = next; 0 = being offered; and the estimated wait. */
-  async position(interactionId: string): Promise<{ position: number; estimatedMinutes: number } | undefined> {
-    const ix = await this.store.interaction(interactionId);
-    if (!ix || ix.state === 'assigned') return undefined;
-    const team = this.team(ix.team);
-    const rank = ix.state === 'offered' ? -1 : await this.store.rank(ix.team, ix.id);
-    if (rank === undefined) return undefined;
-    const working = answering(await this.store.agents(team.members, this.now()));
-    const aht = (await this.store.averageHandleSeconds(ix.team)) ?? this.settings.defaultHandleSeconds ?? 180;
-    return { position: rank + 1, estimatedMinutes: estimateWaitMinutes(rank + 1, aht, working) };
+  position(interactionId: string): Promise<{ position: number; estimatedMinutes: number } | undefined> {
+    return positionOf(this.context, interactionId, this.settings.defaultHandleSeconds ?? 180);
   }
 
   /**
@@ -333,16 +254,8 @@ export class RoutingCore {
   }
 
   /** A team's queue and agents now, for supervisors. */
-  async teamSnapshot(teamId: string): Promise<{ team: string; waiting: number; oldestEnqueuedAt: number | null; agents: Agent[] }> {
-    const team = this.team(teamId);
-    // Premium callers are ahead in the queue: the longest waiting one is not always its head.
-    const queued = await this.store.interactions(await this.store.queueHead(team.id, PLAN_WINDOW));
-    return {
-      team: team.id,
-      waiting: await this.store.queueLength(team.id),
-      oldestEnqueuedAt: queued.length ? Math.min(...queued.map((ix) => ix.enqueuedAt)) : null,
-      agents: await this.store.agents(team.members, this.now()),
-    };
+  teamSnapshot(teamId: string): Promise<TeamSnapshot> {
+    return snapshotOf(this.context, this.team(teamId), PLAN_WINDOW);
   }
 
   /** Due work: expired offers, finished wrap-ups, overflows. Every process runs it every second. */
@@ -358,7 +271,7 @@ export class RoutingCore {
         if (agent.presence === 'wrapup') Object.assign(agent, { presence: 'available', since: now, idleSince: now, wrapUntil: undefined });
         await this.store.batch().saveAgent(agent).wrapUpEnds(agent.id, undefined).emit({ type: 'presence', agent }).commit();
       }
-      await this.overflowLocked(now);
+      await overflowLocked(this.context, Object.values(this.settings.teams), PLAN_WINDOW, now);
       // Every team, not only those touched above: a safety net, so nothing waits forever on a
       // trigger that was lost (a process that died between a write and its dispatch).
       await this.dispatchLocked(Object.keys(this.settings.teams));
@@ -463,26 +376,6 @@ export class RoutingCore {
     if (ix.offer) b.emit({ type: 'offerCancelled', offer: ix.offer, agents: freed, reason: 'abandoned' });
     await b.journal({ at: now, step, interaction: ix }).emit({ type: 'queue', team: ix.team }).commit();
     await this.dispatchLocked(this.teamsOfAgents(freed));
-  }
-
-  /** Interactions that waited longer than their team's `overflow.afterSeconds` move, once. */
-  private async overflowLocked(now: number): Promise<void> {
-    for (const team of Object.values(this.settings.teams)) {
-      const after = team.overflow?.afterSeconds;
-      if (!team.overflow || after === undefined) continue;
-      const waiting = await this.store.interactions(await this.store.queueHead(team.id, PLAN_WINDOW));
-      const moving = waiting.filter((ix) => ix.state === 'queued' && !ix.overflowed && now - ix.enqueuedAt >= after * 1000);
-      if (moving.length === 0) continue;
-      const to = team.overflow.to;
-      const b: RoutingBatch = this.store.batch();
-      for (const ix of moving) {
-        b.dequeue(team.id, ix.id).journal({ at: now, step: 'overflowed', interaction: ix, data: { to, why: 'waited too long' } });
-        Object.assign(ix, { team: to, overflowed: true, tried: [] });
-        b.saveInteraction(ix).enqueue(to, ix.id, queueScore(ix.priority, ix.enqueuedAt));
-      }
-      await b.emit({ type: 'queue', team: team.id }).emit({ type: 'queue', team: to }).commit();
-      await this.dispatchLocked([to]);
-    }
   }
 
   private team(id: string): TeamSettings {

@@ -93,6 +93,11 @@ export interface TeamRouting {
 /** Where an agent passes an interaction on: to a colleague, or to a team's queue. */
 export type TransferTarget = { agent: string } | { team: string };
 
+/** A team as the routing core runs it: its routing, and where its waiting interactions may go. */
+export interface TeamSettings extends TeamRouting {
+  overflow?: { to: string; afterSeconds?: number };
+}
+
 /**
  * Every step recorded, in order, for statistics. `callback`: the customer left the queue to be
  * called back; `transferred`: the agent passed it on (data: from, to, mode); `consulted`: the

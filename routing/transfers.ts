@@ -7,34 +7,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RoutingError, type RoutingRefusal } from './errors.ts';
-import type { Agent, Capacity, Interaction, Offer, TeamRouting, TransferTarget } from './model.ts';
+import type { Agent, Interaction, Offer, TransferTarget } from './model.ts';
 import { queueScore, staffed } from './planner.ts';
+import type { CoreContext } from './context.ts';
 import type { RoutingBatch, RoutingStore } from './store.ts';
 import { afterConversation, colleagueRefusal, consultRefusal, holderRefusal, teamRefusal, triedAfterTransfer } from './transfer-rules.ts';
-
-/** What the transfer operations need of the core; they run with its lock held. */
-export interface TransferContext {
-  store: RoutingStore;
-  now: () => number;
-  capacity: (agentId: string) => Capacity;
-  team: (id: string) => TeamRouting | undefined;
-  /** The teams of an agent; undefined for someone in no team. */
-  teamsOf: (agentId: string) => readonly string[] | undefined;
-  /** Offers what can be offered in these teams (the lock is already held). */
-  dispatch: (teams: readonly string[]) => Promise<void>;
-}
 
 function refuse(code: RoutingRefusal | undefined): void {
   if (code) throw new RoutingError(code);
 }
 
-async function held(c: TransferContext, interactionId: string, from: string): Promise<Interaction> {
+async function held(c: CoreContext, interactionId: string, from: string): Promise<Interaction> {
   const ix = await c.store.interaction(interactionId);
   refuse(holderRefusal(ix, from));
   return ix!;
 }
 
-async function colleagueOf(c: TransferContext, id: string, now: number): Promise<Agent> {
+async function colleagueOf(c: CoreContext, id: string, now: number): Promise<Agent> {
   if (!c.teamsOf(id)) throw new RoutingError('ROUTING_ERR_UNKNOWN_AGENT', `no agent "${id}" in any team`);
   const [agent] = await c.store.agents([id], now);
   return agent!;
@@ -46,7 +35,7 @@ async function colleagueOf(c: TransferContext, id: string, now: number): Promise
  * offered to them alone, for the team's ring time; missed or declined, it goes back to its place
  * in its team's queue (declineLocked). Returns the interaction as it is now.
  */
-export async function transferLocked(c: TransferContext, interactionId: string, from: string, to: TransferTarget): Promise<Interaction> {
+export async function transferLocked(c: CoreContext, interactionId: string, from: string, to: TransferTarget): Promise<Interaction> {
   const now = c.now();
   const ix = await held(c, interactionId, from);
   const handledBy = c.team(ix.team)!;
@@ -113,7 +102,7 @@ export async function transferLocked(c: TransferContext, interactionId: string, 
  * `from` calls a colleague about the interaction before passing it on: the colleague must be free
  * for it, and their slot is held for it from now on (no offer rings them meanwhile).
  */
-export async function consultLocked(c: TransferContext, interactionId: string, from: string, colleagueId: string): Promise<Interaction> {
+export async function consultLocked(c: CoreContext, interactionId: string, from: string, colleagueId: string): Promise<Interaction> {
   const now = c.now();
   const ix = await held(c, interactionId, from);
   const colleague = await colleagueOf(c, colleagueId, now);
@@ -131,7 +120,7 @@ export async function consultLocked(c: TransferContext, interactionId: string, f
 }
 
 /** The consultation is over without a transfer (cancelled, not answered, hung up): the colleague is free. */
-export async function endConsultLocked(c: TransferContext, interactionId: string): Promise<void> {
+export async function endConsultLocked(c: CoreContext, interactionId: string): Promise<void> {
   const ix = await c.store.interaction(interactionId);
   if (!ix?.consult) return;
   const b = c.store.batch().saveInteraction({ ...ix, consult: undefined });
