@@ -62,21 +62,22 @@ export async function teamStats(pool: pg.Pool, p: StatsPeriod): Promise<TeamStat
 }
 
 /** Per local day and team, for interactions first queued on those days in that time zone. */
-export async function statsByDay(pool: pg.Pool, p: StatsDays): Promise<DayTeamStats[]> {
-  for (const d of [p.from, p.to]) if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new RangeError(`not a YYYY-MM-DD day: ${d}`);
-  // Local midnights as instants: "timestamp at time zone" reads a wall-clock time in that zone.
-  const bounds = 'select $1::date::timestamp at time zone $4 as lo, ($2::date + 1)::timestamp at time zone $4 as hi';
-  const day = `to_char(ix.queued_at at time zone $4, 'YYYY-MM-DD')`;
-  const { rows } = await pool.query<Raw>(statsSql(bounds, day), [p.from, p.to, p.serviceLevelSeconds, p.timezone]);
-  return rows.map((r) => ({ ...r, day: r.day! }));
+export function statsByDay(pool: pg.Pool, p: StatsDays): Promise<DayTeamStats[]> {
+  return statsByLocalPeriod(pool, p, 'YYYY-MM-DD');
 }
 
 /** Per local hour (`YYYY-MM-DDTHH:00`, in `day`) and team, for interactions first queued on those days. */
-export async function statsByHour(pool: pg.Pool, p: StatsDays): Promise<DayTeamStats[]> {
+export function statsByHour(pool: pg.Pool, p: StatsDays): Promise<DayTeamStats[]> {
+  return statsByLocalPeriod(pool, p, 'YYYY-MM-DD"T"HH24:00');
+}
+
+/** Per period of the company's clock (`format`: PostgreSQL's to_char pattern that names it) and team. */
+async function statsByLocalPeriod(pool: pg.Pool, p: StatsDays, format: string): Promise<DayTeamStats[]> {
   for (const d of [p.from, p.to]) if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new RangeError(`not a YYYY-MM-DD day: ${d}`);
+  // Local midnights as instants: "timestamp at time zone" reads a wall-clock time in that zone.
   const bounds = 'select $1::date::timestamp at time zone $4 as lo, ($2::date + 1)::timestamp at time zone $4 as hi';
-  const hour = `to_char(ix.queued_at at time zone $4, 'YYYY-MM-DD"T"HH24:00')`;
-  const { rows } = await pool.query<Raw>(statsSql(bounds, hour), [p.from, p.to, p.serviceLevelSeconds, p.timezone]);
+  const period = `to_char(ix.queued_at at time zone $4, '${format}')`;
+  const { rows } = await pool.query<Raw>(statsSql(bounds, period), [p.from, p.to, p.serviceLevelSeconds, p.timezone]);
   return rows.map((r) => ({ ...r, day: r.day! }));
 }
 

@@ -5,7 +5,7 @@
 import { signal } from '@preact/signals';
 import type { ConsoleBootstrap } from '../../../../console/protocol.ts';
 import { api, ApiFailure, whenLoggedOut } from '../api.ts';
-import { syncClock } from '../views/common.tsx';
+import { syncClock } from '../clock.ts';
 
 export type SessionState = { kind: 'loading' } | { kind: 'out'; notice?: string } | { kind: 'in'; boot: ConsoleBootstrap };
 

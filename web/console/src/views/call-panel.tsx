@@ -2,10 +2,10 @@
 import { useState } from 'preact/hooks';
 import type { AssignedView } from '../../../../console/protocol.ts';
 import { audioStats, hangup as hangupPhone, line, sendDigit, setMuted } from '../phone/line.ts';
-import { callStates, finishTransfer, hangupCall, hold, transfer, type TransferTarget } from '../state/calls.ts';
+import { callStates, finishTransfer, hangupCall, hold, transfer } from '../state/calls.ts';
 import { boot } from '../state/session.ts';
 import { duration, t } from '../texts.fr.ts';
-import { act, secondsSince, Who } from './common.tsx';
+import { act, secondsSince, targetOf, TargetSelect, Who } from './common.tsx';
 
 export function CallPanel({ call }: { call: AssignedView }) {
   const l = line.value;
@@ -80,40 +80,17 @@ function Keypad() {
 }
 
 function TransferForm({ callId }: { callId: string }) {
-  const b = boot();
   const [target, setTarget] = useState('');
-  const parse = (): TransferTarget | null => {
-    const [kind, id] = target.split(':');
-    if (!id) return null;
-    return kind === 'team' ? { team: id } : { agent: id };
-  };
-  const go = (mode: 'blind' | 'attended') => {
-    const to = parse();
-    if (to) act(() => transfer(callId, to, mode))();
-  };
-  const chosen = parse();
+  const chosen = targetOf(target);
+  const go = (mode: 'blind' | 'attended') => chosen && act(() => transfer(callId, chosen, mode))();
   return (
     <fieldset class="transfer">
       <legend>{t.transfer}</legend>
-      <select aria-label={t.transferTo} value={target} onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}>
-        <option value="">{t.transferTo}…</option>
-        <optgroup label={t.toAgent}>
-          {b.staff
-            .filter((s) => s.id !== b.me.id)
-            .map((s) => (
-              <option value={`agent:${s.id}`}>{s.name}</option>
-            ))}
-        </optgroup>
-        <optgroup label={t.toTeam}>
-          {b.teams.map((x) => (
-            <option value={`team:${x.id}`}>{x.name}</option>
-          ))}
-        </optgroup>
-      </select>
+      <TargetSelect label={t.transferTo} value={target} onChange={setTarget} />
       <button disabled={!chosen} onClick={() => go('blind')}>
         {t.transferBlind}
       </button>
-      <button disabled={!chosen || !('agent' in (chosen ?? {}))} onClick={() => go('attended')}>
+      <button disabled={!chosen || !('agent' in chosen)} onClick={() => go('attended')}>
         {t.transferAttended}
       </button>
     </fieldset>

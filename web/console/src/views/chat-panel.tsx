@@ -5,7 +5,7 @@ import { api } from '../api.ts';
 import { closeChat, dropChat, markRead, sendChat, transferChat, typing, type ChatTab } from '../state/chats.ts';
 import { boot } from '../state/session.ts';
 import { formatTime, t } from '../texts.fr.ts';
-import { act, status, Tier } from './common.tsx';
+import { act, status, targetOf, TargetSelect, Tier } from './common.tsx';
 import { addNote } from '../state/customers.ts';
 import { VideoAction, VideoArea } from '../video/video-area.tsx';
 
@@ -164,30 +164,12 @@ function Composer({ conversationId, customerId }: { conversationId: string; cust
 
 /** Passes the chat to a team or a colleague (the visitor is told, it leaves these tabs). */
 function TransferChat({ conversationId }: { conversationId: string }) {
-  const b = boot();
   const [target, setTarget] = useState('');
-  const go = () => {
-    const [kind, id] = target.split(':');
-    if (id) act(() => transferChat(conversationId, kind === 'team' ? { team: id } : { agent: id }))();
-  };
+  const chosen = targetOf(target);
   return (
     <span class="transfer-chat">
-      <select aria-label={t.transferChat} value={target} onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}>
-        <option value="">{t.transferChat}…</option>
-        <optgroup label={t.toAgent}>
-          {b.staff
-            .filter((s) => s.id !== b.me.id)
-            .map((s) => (
-              <option value={`agent:${s.id}`}>{s.name}</option>
-            ))}
-        </optgroup>
-        <optgroup label={t.toTeam}>
-          {b.teams.map((x) => (
-            <option value={`team:${x.id}`}>{x.name}</option>
-          ))}
-        </optgroup>
-      </select>
-      <button disabled={!target} onClick={go}>
+      <TargetSelect label={t.transferChat} value={target} onChange={setTarget} />
+      <button disabled={!chosen} onClick={() => chosen && act(() => transferChat(conversationId, chosen))()}>
         {t.transfer}
       </button>
     </span>

@@ -1,19 +1,10 @@
 /** Small pieces shared by the views. */
 import { signal } from '@preact/signals';
+import { now } from '../clock.ts';
 import type { CustomerBadge } from '../../../../console/protocol.ts';
 import { ApiFailure } from '../api.ts';
 import { t } from '../texts.fr.ts';
-
-/** How far the server's clock is ahead of this PC's (set at login): waits are measured on the server's. */
-let skewMs = 0;
-export function syncClock(serverTime: string, sentAt: number): void {
-  skewMs = Date.parse(serverTime) - (sentAt + Date.now()) / 2;
-  now.value = Date.now() + skewMs;
-}
-
-/** The server's clock, ticking every second, for waiting times and countdowns. */
-export const now = signal(Date.now());
-setInterval(() => (now.value = Date.now() + skewMs), 1000);
+import { boot } from '../state/session.ts';
 
 export const secondsSince = (iso: string | number) => Math.max(0, Math.round((now.value - new Date(iso).getTime()) / 1000));
 
@@ -31,6 +22,8 @@ export function Who({ c }: { c: CustomerBadge }) {
   );
 }
 
+export { now };
+
 /** A failure as the person should read it. */
 export function explain(err: unknown): string {
   if (err instanceof ApiFailure) return t.errors[err.code] ?? err.message;
@@ -45,4 +38,33 @@ export function act(f: () => Promise<unknown>): () => void {
     status.value = null;
     f().catch((err) => (status.value = t.failed(explain(err))));
   };
+}
+
+/** A colleague (`agent:<id>`) or a team (`team:<id>`) to pass an interaction to. */
+export function TargetSelect({ label, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+  const b = boot();
+  return (
+    <select aria-label={label} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+      <option value="">{label}…</option>
+      <optgroup label={t.toAgent}>
+        {b.staff
+          .filter((s) => s.id !== b.me.id)
+          .map((s) => (
+            <option value={`agent:${s.id}`}>{s.name}</option>
+          ))}
+      </optgroup>
+      <optgroup label={t.toTeam}>
+        {b.teams.map((x) => (
+          <option value={`team:${x.id}`}>{x.name}</option>
+        ))}
+      </optgroup>
+    </select>
+  );
+}
+
+/** `agent:<id>` / `team:<id>` as a transfer target; null when nothing is chosen. */
+export function targetOf(value: string): { agent: string } | { team: string } | null {
+  const [kind, id] = value.split(':');
+  if (!id) return null;
+  return kind === 'team' ? { team: id } : { agent: id };
 }
