@@ -6,7 +6,8 @@
  * receives, and Denis shares his, which the visitor sees big until he stops; a second call in the
  * same conversation is refused with its reason; the visitor reloads mid-call and is back in it;
  * hanging up leaves nothing in mediasoup and the call lands on the timeline. Declining, and a
- * visitor whose browser refuses the camera, leave the chat going.
+ * visitor whose browser refuses the camera, leave the chat going. On a site where only agents
+ * propose, the widget offers no video button.
  */
 import type { Browser, Page } from 'playwright-core';
 import { io } from 'socket.io-client';
@@ -100,8 +101,8 @@ async function painting(page: Page, selector: string, by: number): Promise<void>
   await waitFor(`${selector} drawing ${by} more frames`, async () => (await painted()) >= from + by, 15_000);
 }
 
-/** Denis's console with a chat from a visitor on the shop page (from `b`). */
-async function chatting(b: Browser, name: string): Promise<{ agent: Page; visitor: Page }> {
+/** Denis's console with a chat from a visitor on the shop page (from `b`; `before` runs on the visitor's page before it loads). */
+async function chatting(b: Browser, name: string, before?: (visitor: Page) => Promise<unknown>): Promise<{ agent: Page; visitor: Page }> {
   const agent = await consoleOf(browser, t, 'denis');
   pages.push(agent);
   await agent.getByLabel('Présence').selectOption('available');
@@ -109,6 +110,7 @@ async function chatting(b: Browser, name: string): Promise<{ agent: Page; visito
   await waitFor('denis takes chats', async () => (await t.relais.routing.agent('denis')).chatReady === true);
   const visitor = await (await b.newContext()).newPage();
   pages.push(visitor);
+  await before?.(visitor);
   await visitor.goto(`${base()}/demo/shop`);
   await visitor.getByRole('button', { name: 'Ouvrir le chat' }).click();
   await visitor.getByLabel('Votre nom').fill(name);
@@ -254,8 +256,27 @@ describe('a video call from a chat', { timeout: 180_000 }, () => {
     await visitor.getByRole('button', { name: 'Refuser' }).click();
     await agent.getByText('Le client a refusé la vidéo.').waitFor({ timeout: 10_000 });
     await visitor.getByText('L’appel vidéo a été refusé. La conversation continue par écrit.').waitFor();
+    // The visitor may propose one later (this site lets visitors propose).
+    await visitor.getByRole('button', { name: 'Proposer un appel vidéo au conseiller' }).waitFor();
     await chatGoesOn(agent, visitor, 'Pas de vidéo pour moi, merci.');
     expect(await t.relais.video!.service.counts()).toEqual({ rooms: 0, transports: 0, producers: 0, consumers: 0 });
+  });
+
+  it('on a site where only agents propose (video.visitorsMayPropose false): the widget offers no video button, the agent still proposes', async () => {
+    // The server's widget config with the flag as such a site's Relais sends it (test/integration/video.test.ts
+    // checks that one and that it refuses a visitor's proposal); the rest of the answer is this Relais' own.
+    const onlyAgents = (visitor: Page) =>
+      visitor.route('**/chat/config?*', async (route) => {
+        const config = await (await route.fetch()).json();
+        await route.fulfill({ json: { ...config, video: { visitorsMayPropose: false } } });
+      });
+    const { agent, visitor } = await chatting(browser, 'Claire Moreau', onlyAgents);
+    await agent.getByRole('button', { name: 'Proposer une vidéo' }).click();
+    await visitor.getByRole('button', { name: 'Refuser' }).click();
+    await visitor.getByText('L’appel vidéo a été refusé. La conversation continue par écrit.').waitFor();
+    // Where the test above sees the visitor's button, there is none.
+    expect(await visitor.getByRole('button', { name: 'Proposer un appel vidéo au conseiller' }).count()).toBe(0);
+    await chatGoesOn(agent, visitor, 'D’accord, on continue par écrit.');
   });
 
   it("with camera and microphone refused by the visitor's browser: said in French, the visitor still sees the agent, the chat goes on", async () => {
