@@ -3,9 +3,11 @@
  * mediasoup worker: a visitor on the demo shop page and Denis in his console, in the same chat.
  * Denis proposes, the visitor accepts; each side decodes the other's video and receives audio
  * (WebRTC's own statistics, shown under the call); the visitor shares a screen that Denis
- * receives; a second call in the same conversation is refused with its reason; the visitor
- * reloads mid-call and is back in it; hanging up leaves nothing in mediasoup and the call lands on
- * the timeline. Declining, and a visitor whose browser refuses the camera, leave the chat going.
+ * receives, and Denis shares his, which the visitor sees big until he stops; a second call in the
+ * same conversation is refused with its reason; the visitor reloads mid-call and is back in it;
+ * hanging up leaves nothing in mediasoup and the call lands on the timeline. Declining, and a
+ * visitor whose browser refuses the camera, leave the chat going. On a site where only agents
+ * propose, the widget offers no video button.
  */
 import type { Browser, Page } from 'playwright-core';
 import { io } from 'socket.io-client';
@@ -33,6 +35,14 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   for (const p of pages.splice(0)) await p.context().close();
+  // A chat whose visitor closed the page stays Denis's: each would hold one of his three chat
+  // slots, and a fourth test's chat would never be offered to him.
+  const chat = t.relais.chat!.service;
+  for (const id of (await t.relais.routing.agent('denis')).holding ?? []) {
+    const c = await chat.conversation(id);
+    if (c && c.status !== 'ended') await chat.end(c, 'agent');
+  }
+  await waitFor('denis holds no chat', async () => ((await t.relais.routing.agent('denis')).active.chat ?? 0) === 0);
   await t.relais.routing.setPresence('denis', 'offline');
 });
 afterAll(async () => {
@@ -79,8 +89,20 @@ async function firstFrame(page: Page, selector: string): Promise<void> {
     );
 }
 
-/** Denis's console with a chat from a visitor on the shop page (from `b`). */
-async function chatting(b: Browser, name: string): Promise<{ agent: Page; visitor: Page }> {
+/** Waits until the <video> itself has drawn `by` more frames (what is on the visitor's screen, not only decoded). */
+async function painting(page: Page, selector: string, by: number): Promise<void> {
+  const painted = () =>
+    page
+      .locator(selector)
+      .first()
+      .evaluate((v: HTMLVideoElement) => (v.hidden ? -1 : v.getVideoPlaybackQuality().totalVideoFrames));
+  const from = await painted();
+  expect(from, `${selector} is shown`).toBeGreaterThanOrEqual(0);
+  await waitFor(`${selector} drawing ${by} more frames`, async () => (await painted()) >= from + by, 15_000);
+}
+
+/** Denis's console with a chat from a visitor on the shop page (from `b`; `before` runs on the visitor's page before it loads). */
+async function chatting(b: Browser, name: string, before?: (visitor: Page) => Promise<unknown>): Promise<{ agent: Page; visitor: Page }> {
   const agent = await consoleOf(browser, t, 'denis');
   pages.push(agent);
   await agent.getByLabel('Présence').selectOption('available');
@@ -88,6 +110,7 @@ async function chatting(b: Browser, name: string): Promise<{ agent: Page; visito
   await waitFor('denis takes chats', async () => (await t.relais.routing.agent('denis')).chatReady === true);
   const visitor = await (await b.newContext()).newPage();
   pages.push(visitor);
+  await before?.(visitor);
   await visitor.goto(`${base()}/demo/shop`);
   await visitor.getByRole('button', { name: 'Ouvrir le chat' }).click();
   await visitor.getByLabel('Votre nom').fill(name);
@@ -149,6 +172,7 @@ describe('a video call from a chat', { timeout: 180_000 }, () => {
     // The visitor shares their screen; Denis receives it.
     await visitor.getByRole('button', { name: 'Partager l’écran' }).click();
     await grows(agent, 'screen', 20);
+    await agent.getByLabel('Écran partagé par le client').waitFor({ timeout: 10_000 });
     await visitor.setViewportSize({ width: 390, height: 844 });
     await visitor.screenshot({ path: '/tmp/video-widget.png' });
     await visitor.getByRole('button', { name: 'Arrêter le partage' }).click();
@@ -193,14 +217,66 @@ describe('a video call from a chat', { timeout: 180_000 }, () => {
     await chatGoesOn(agent, visitor, 'Merci, c’est réglé.');
   });
 
+  it("the agent shares a screen: the visitor sees it big, then the agent's camera again; hanging up leaves nothing", async () => {
+    const { agent, visitor } = await chatting(browser, 'Thomas Leroy');
+    await agent.getByRole('button', { name: 'Proposer une vidéo' }).click();
+    await visitor.getByRole('button', { name: 'Accepter' }).click();
+    await firstFrame(visitor, '.call video.main');
+    await grows(visitor, 'frames', 20);
+    expect((await statsOf(visitor)).screen).toBe(0);
+
+    // Denis shares his screen (to show a page): the visitor decodes it and sees it big, Denis's camera small beside it.
+    await agent.getByRole('button', { name: 'Partager l’écran' }).click();
+    await grows(visitor, 'screen', 20);
+    await visitor.getByLabel('Écran partagé par Denis Douc').waitFor({ timeout: 10_000 });
+    await painting(visitor, '.call video.main', 10);
+    await painting(visitor, '.call video.side', 10);
+
+    // He stops: the screen goes away on the visitor's side, and his camera is big again.
+    await agent.getByRole('button', { name: 'Arrêter le partage' }).click();
+    await agent.getByRole('button', { name: 'Partager l’écran' }).waitFor({ timeout: 10_000 });
+    await visitor.getByLabel('Écran partagé par Denis Douc').waitFor({ state: 'detached', timeout: 10_000 });
+    await visitor.locator('.call video.side').waitFor({ state: 'hidden', timeout: 10_000 });
+    await visitor.getByLabel('Caméra de Denis Douc').and(visitor.locator('video.main')).waitFor();
+    await grows(visitor, 'frames', 20);
+    await painting(visitor, '.call video.main', 10);
+
+    // The visitor hangs up: nothing is left in mediasoup, the chat goes on.
+    await visitor.getByRole('button', { name: 'Raccrocher' }).click();
+    await agent.getByText('Appel vidéo terminé.').waitFor({ timeout: 10_000 });
+    await waitFor('no call left in mediasoup', async () => (await t.relais.video!.service.counts()).rooms === 0);
+    expect(await t.relais.video!.service.counts()).toEqual({ rooms: 0, transports: 0, producers: 0, consumers: 0 });
+    expect((await t.relais.routing.agent('denis')).active.video ?? 0).toBe(0);
+    await chatGoesOn(agent, visitor, 'Merci, j’ai vu la page.');
+  });
+
   it('declined by the visitor: the agent is told, the chat goes on', async () => {
     const { agent, visitor } = await chatting(browser, 'Julien Martin');
     await agent.getByRole('button', { name: 'Proposer une vidéo' }).click();
     await visitor.getByRole('button', { name: 'Refuser' }).click();
     await agent.getByText('Le client a refusé la vidéo.').waitFor({ timeout: 10_000 });
     await visitor.getByText('L’appel vidéo a été refusé. La conversation continue par écrit.').waitFor();
+    // The visitor may propose one later (this site lets visitors propose).
+    await visitor.getByRole('button', { name: 'Proposer un appel vidéo au conseiller' }).waitFor();
     await chatGoesOn(agent, visitor, 'Pas de vidéo pour moi, merci.');
     expect(await t.relais.video!.service.counts()).toEqual({ rooms: 0, transports: 0, producers: 0, consumers: 0 });
+  });
+
+  it('on a site where only agents propose (video.visitorsMayPropose false): the widget offers no video button, the agent still proposes', async () => {
+    // The server's widget config with the flag as such a site's Relais sends it (test/integration/video.test.ts
+    // checks that one and that it refuses a visitor's proposal); the rest of the answer is this Relais' own.
+    const onlyAgents = (visitor: Page) =>
+      visitor.route('**/chat/config?*', async (route) => {
+        const config = await (await route.fetch()).json();
+        await route.fulfill({ json: { ...config, video: { visitorsMayPropose: false } } });
+      });
+    const { agent, visitor } = await chatting(browser, 'Claire Moreau', onlyAgents);
+    await agent.getByRole('button', { name: 'Proposer une vidéo' }).click();
+    await visitor.getByRole('button', { name: 'Refuser' }).click();
+    await visitor.getByText('L’appel vidéo a été refusé. La conversation continue par écrit.').waitFor();
+    // Where the test above sees the visitor's button, there is none.
+    expect(await visitor.getByRole('button', { name: 'Proposer un appel vidéo au conseiller' }).count()).toBe(0);
+    await chatGoesOn(agent, visitor, 'D’accord, on continue par écrit.');
   });
 
   it("with camera and microphone refused by the visitor's browser: said in French, the visitor still sees the agent, the chat goes on", async () => {

@@ -3,8 +3,8 @@
  * clients: bad payloads are refused with their code and create nothing; one call per
  * conversation; decline and expiry; a call's transports, producers and consumers are counted in
  * mediasoup (router dumps) and all go when a page leaves, the call ends or the chat ends; the
- * agent's voice slot is taken during a call; and a second Relais process routes requests to the
- * one holding the call.
+ * agent's voice slot is taken during a call; a site that keeps proposals to agents refuses a
+ * visitor's; and a second Relais process routes requests to the one holding the call.
  */
 import pg from 'pg';
 import pino from 'pino';
@@ -43,11 +43,12 @@ const opus = (ssrc: number) => ({
   rtcp: { cname: `c${ssrc}` },
 });
 
-/** A visitor chatting with Denis (sales). */
-async function chatting(a?: ChatClient): Promise<{ v: ChatClient; a: ChatClient; id: string; token: string }> {
+/** A visitor chatting with Denis (sales); the visitor's page on the Relais process at `visitorPort` if given. */
+async function chatting(a?: ChatClient, visitorPort?: number): Promise<{ v: ChatClient; a: ChatClient; id: string; token: string }> {
   await t.relais.routing.setPresence('denis', 'available');
   a ??= await agent(t, 'denis');
-  const v = await visitor(t);
+  // A page of that process (the demo shop it serves): its own origin.
+  const v = await visitor(t, visitorPort ? { port: visitorPort, origin: `http://127.0.0.1:${visitorPort}` } : {});
   const started = await v.ask('start', { topic: 'sales', name: 'Léa Petit', email: `lea.${Date.now()}@example.fr` });
   expect(started.ok).toBe(true);
   const offer = await a.next('offer', (o) => o.conversation.id === (started as any).conversation.id, 15_000);
@@ -249,6 +250,41 @@ describe('video signalling', { timeout: 60_000 }, () => {
     v.close();
     expect(await a.next('video:session', (s) => s.state === 'ended', 8000)).toMatchObject({ reason: 'left' });
     expect(await counts()).toEqual({ rooms: 0, transports: 0, producers: 0, consumers: 0 });
+  });
+
+  it("with visitorsMayPropose false: a visitor's proposal is refused with its reason, the widget is told not to offer one, the agent still proposes", async () => {
+    // A second process on the same Redis, PostgreSQL and Asterisk, whose site keeps proposals to agents.
+    const port = await freeTcpPort();
+    const config = { ...t.config, server: { ...t.config.server, port }, video: { ...t.config.video!, visitorsMayPropose: false } };
+    const other: Relais = await startRelais(config, { log: pino({ level: 'silent' }), now: t.now, relaisHome: RELAIS_HOME });
+    try {
+      // What the widget reads to offer its "Appel vidéo" button (web/widget/video-offer.ts).
+      const widget = await (await fetch(`http://127.0.0.1:${port}/chat/config?site=iseedor-shop`)).json();
+      expect(widget.video).toEqual({ visitorsMayPropose: false });
+      const { v, a, id } = await chatting(undefined, port);
+      expect(await v.ask('video:propose', {})).toEqual({
+        ok: false,
+        error: { code: 'VIDEO_ERR_DISABLED', message: 'only the agent can propose a video call here', then: 'fix' },
+      });
+      // Nothing was proposed: no session, no news to the agent, nothing on the timeline.
+      expect(await v.ask('video:current', {})).toMatchObject({ ok: true, session: null });
+      expect(a.received('video:session')).toEqual([]);
+      const db = new pg.Pool({ connectionString: t.config.postgres.url });
+      const { rows } = await db.query("select id from interactions where channel = 'video' and links->>'chat' = $1", [id]);
+      await db.end();
+      expect(rows).toEqual([]);
+      // The agent proposes as ever, and the visitor answers.
+      const proposed = await a.ask('video:propose', { conversationId: id });
+      expect(proposed).toMatchObject({ ok: true, session: { state: 'proposed', by: 'agent' } });
+      expect((await v.next('video:session')).id).toBe(proposed.session.id);
+      expect(await v.ask('video:answer', { sessionId: proposed.session.id, accept: false })).toMatchObject({
+        ok: true,
+        session: { state: 'ended', reason: 'declined' },
+      });
+      await a.ask('close', { conversationId: id });
+    } finally {
+      await other.stop();
+    }
   });
 
   it('works when the visitor and the agent are on different Relais processes', async () => {

@@ -44,13 +44,17 @@ const base = (t: TestRelais) => `http://127.0.0.1:${t.config.server.port}`;
 
 /**
  * A visitor on `site`, with a conversation token if they have one; connected, to the test
- * Relais or to another process's chat on `port`.
+ * Relais or to another process's chat on `port`, from a page of `origin` (the test Relais' own
+ * pages unless said).
  */
-export async function visitor(t: TestRelais, opts: { site?: string; token?: string; port?: number } = {}): Promise<ChatClient> {
+export async function visitor(
+  t: TestRelais,
+  opts: { site?: string; token?: string; port?: number; origin?: string } = {},
+): Promise<ChatClient> {
   const socket = io(`${opts.port ? `http://127.0.0.1:${opts.port}` : base(t)}/visitor`, {
     auth: { site: opts.site ?? 'iseedor-shop', ...(opts.token ? { token: opts.token } : {}) },
     transports: ['websocket'],
-    extraHeaders: { origin: base(t) },
+    extraHeaders: { origin: opts.origin ?? base(t) },
   });
   const c = client(socket);
   await waitFor('visitor connected', () => socket.connected);

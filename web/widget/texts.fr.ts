@@ -122,11 +122,13 @@ export const videoCallTexts = {
   shareScreen: 'Partager l’écran',
   stopScreen: 'Arrêter le partage',
   hangUp: 'Raccrocher',
+  remoteCamera: (agent: string) => `Caméra de ${agent}`,
+  remoteScreen: (agent: string) => `Écran partagé par ${agent}`,
   remoteCameraOff: (agent: string) => `Caméra de ${agent} coupée`,
   remoteMuted: (agent: string) => `${agent} a coupé son micro`,
   waitingRemote: (agent: string) => `En attente de ${agent}…`,
   you: 'Vous',
-  stats: (frames: number, audio: number) => `Images reçues : ${frames} · Audio reçu : ${audio} paquets`,
+  stats: (frames: number, screen: number, audio: number) => `Images reçues : ${frames} · Écran : ${screen} · Audio reçu : ${audio} paquets`,
   problems: {
     'no-webrtc': 'Votre navigateur ne permet pas les appels vidéo. La conversation continue par écrit.',
     denied:

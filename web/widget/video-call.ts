@@ -26,7 +26,14 @@ const css = `
 export const mountCall: MountCall = async (o) => {
   const engine = new VideoCallEngine(o.signal, o.sessionId);
   const main = h('video', { class: 'main', autoplay: true, playsinline: true, muted: true });
-  const side = h('video', { class: 'side', autoplay: true, playsinline: true, muted: true, hidden: true, 'aria-label': o.agent });
+  const side = h('video', {
+    class: 'side',
+    autoplay: true,
+    playsinline: true,
+    muted: true,
+    hidden: true,
+    'aria-label': t.remoteCamera(o.agent),
+  });
   const self = h('video', { class: 'self', autoplay: true, playsinline: true, muted: true, hidden: true, 'aria-label': t.you });
   const placeholder = h('p', { class: 'placeholder', role: 'status' }, t.waitingRemote(o.agent));
   const audio = h('audio', { autoplay: true });
@@ -60,6 +67,7 @@ export const mountCall: MountCall = async (o) => {
     const { camera, screen: shared, microphone } = s.remote;
     const big = shared ?? camera;
     show(main, big && !big.paused ? big.track : null);
+    main.setAttribute('aria-label', shared ? t.remoteScreen(o.agent) : t.remoteCamera(o.agent));
     show(side, shared && camera && !camera.paused ? camera.track : null);
     show(self, s.cameraOn ? s.camera : null);
     show(audio, microphone?.track);
@@ -94,7 +102,7 @@ export const mountCall: MountCall = async (o) => {
 
   const timer = setInterval(async () => {
     const s = await engine.stats().catch(() => null);
-    if (s) stats.textContent = t.stats(s.videoFrames + s.screenFrames, s.audioPackets);
+    if (s) stats.textContent = t.stats(s.videoFrames, s.screenFrames, s.audioPackets);
   }, 1000);
   const close = () => {
     clearInterval(timer);

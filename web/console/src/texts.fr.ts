@@ -126,6 +126,8 @@ export const t = {
     stopScreen: 'Arrêter le partage',
     hangUp: 'Raccrocher',
     you: 'Vous',
+    remoteCamera: 'Caméra du client',
+    remoteScreen: 'Écran partagé par le client',
     remoteCameraOff: 'Caméra du client coupée',
     remoteNoCamera: 'Le client n’envoie pas d’image',
     remoteMuted: 'Micro du client coupé',

@@ -89,13 +89,21 @@ function VideoCall({ session }: { session: SessionView }) {
   return (
     <section class="video-area" aria-label={t.video.region}>
       <div class="stage">
-        <Media track={big && !big.paused ? big.track : null} class="main" label={remote.screen ? 'screen' : 'camera'} />
+        <Media
+          track={big && !big.paused ? big.track : null}
+          class="main"
+          label={remote.screen ? t.video.remoteScreen : t.video.remoteCamera}
+        />
         {words.length > 0 && (
           <p class="placeholder" role="status">
             {words.join(' · ')}
           </p>
         )}
-        <Media track={remote.screen && remote.camera && !remote.camera.paused ? remote.camera.track : null} class="side" label="camera" />
+        <Media
+          track={remote.screen && remote.camera && !remote.camera.paused ? remote.camera.track : null}
+          class="side"
+          label={t.video.remoteCamera}
+        />
         <Media track={state?.cameraOn ? state.camera : null} class="self" label={t.video.you} />
         <Media track={remote.microphone?.track ?? null} audio />
       </div>
@@ -134,5 +142,5 @@ function Media({ track, audio, label, ...rest }: { track: MediaStreamTrack | nul
     if (track) void el.play().catch(() => undefined);
   }, [track]);
   if (audio) return <audio ref={ref} autoplay />;
-  return <video ref={ref} autoplay playsInline muted hidden={!track} data-source={label} aria-label={label} {...rest} />;
+  return <video ref={ref} autoplay playsInline muted hidden={!track} aria-label={label} {...rest} />;
 }
