@@ -305,7 +305,11 @@ export class CallControl implements ControllableCall {
       case 'ringColleague':
         return this.consultation.ring(callId, s.agent, this.deps.ringSeconds(this.host.team()));
       case 'colleagueIn':
-        await ari.addToBridge(leg.bridgeId, [this.consultation.channelId!]);
+        // Agent and colleague enter the bridge together. Had the colleague joined the agent's leg
+        // left alone there, Asterisk 22 would write none of the colleague's audio to a browser
+        // agent (WebRTC, opus): the colleague heard the agent, the agent heard nothing.
+        await ari.removeFromBridge(leg.bridgeId, [leg.channelId]);
+        await ari.addToBridge(leg.bridgeId, [leg.channelId, this.consultation.channelId!]);
         return;
       case 'hangupColleague':
         return this.consultation.hangup();

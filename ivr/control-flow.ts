@@ -47,7 +47,7 @@ export type ControlStep =
   | { kind: 'callerIn' }
   | { kind: 'musicOff' }
   | { kind: 'ringColleague'; agent: string }
-  /** The colleague who answered joins the agent in the bridge. */
+  /** The agent and the colleague who answered meet in the bridge. */
   | { kind: 'colleagueIn' }
   /** Whatever of the colleague's is still up (ringing phones, their answered leg) hangs up. */
   | { kind: 'hangupColleague' }

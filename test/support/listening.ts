@@ -30,21 +30,22 @@ export const isSilent = (w: Wav): boolean => levelOf(w) < -50;
 let speech: Wav | undefined;
 
 /**
- * The share of the stretch's audible one-second blocks that are part of what a sipp peer says
- * (sip-tester's speech sample), from 0 to 1; NaN when nothing in it is audible.
+ * The share of the stretch's audible one-second blocks that are part of `voice` (by default what a
+ * sipp peer says: sip-tester's speech sample), from 0 to 1; NaN when nothing in it is audible.
  */
-export function speechShare(w: Wav): number {
-  speech ??= parseWav(speechWav());
+export function speechShare(w: Wav, voice: Wav = sippSpeech()): number {
   let audible = 0;
   let matched = 0;
   for (let at = 0; at + RATE <= w.samples.length; at += RATE) {
     const block = { sampleRate: RATE, samples: w.samples.subarray(at, at + RATE) };
     if (rmsDbfs(block.samples) < -45) continue;
     audible++;
-    if (findPrompt(speech, block).peak >= 0.6) matched++;
+    if (findPrompt(voice, block).peak >= 0.6) matched++;
   }
   return audible ? matched / audible : NaN;
 }
+
+const sippSpeech = (): Wav => (speech ??= parseWav(speechWav()));
 
 let music: Wav[] | undefined;
 
@@ -99,9 +100,9 @@ export function expectHoldMusic(w: Wav, what: string): void {
     );
 }
 
-/** Most of the stretch is a sipp peer's speech. */
-export function expectSpeech(w: Wav, what: string): void {
-  const share = speechShare(w);
+/** Most of the stretch is a sipp peer's speech, or `voice`. */
+export function expectSpeech(w: Wav, what: string, voice?: Wav): void {
+  const share = speechShare(w, voice);
   if (!(share >= 0.6))
     expect.fail(
       `${what}: not speech (${Number.isNaN(share) ? 'nothing audible' : `${Math.round(share * 100)} % of it`}; kept in ${keep(w, 'not-speech')})`,
