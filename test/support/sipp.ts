@@ -445,7 +445,9 @@ export function phone(opts: {
   return {
     ...peer,
     // Unplugged phones stay "online" in Asterisk until their registration expires: remove it,
-    // from the same address, so the next test starts with only the phones it registers.
+    // from the same address, so the next test starts with only the phones it registers. On the
+    // phone's own media ports, free once it exited: sipp binds two pairs from there (audio, video),
+    // and ports past the block the caller reserved may be someone else's by now.
     async unregister() {
       peer.kill();
       await peer.done;
@@ -453,7 +455,7 @@ export function phone(opts: {
         [target, '-sf', join(dir, 'unregister.xml'), ...auth],
         mkdtempSync(join(tmpdir(), 'relais-sipp-')),
         opts.port,
-        opts.mediaPort + 2,
+        opts.mediaPort,
       ).done;
       if (r.code !== 0) throw new Error(`unregistering ${opts.user} failed: ${r.errors}`);
     },
