@@ -133,17 +133,9 @@ async function assignedView(ix: Interaction, d: ConsoleSocketDeps): Promise<Assi
 async function welcome(socket: Socket, d: ConsoleSocketDeps): Promise<void> {
   const staff = socket.data.staff as StaffIdentity;
   const log = d.log.child({ console: staff.id });
-  await socket.join(agentRoom(staff.id));
-  const agent = await d.routing.agent(staff.id);
-  socket.emit('agent', agentStateView(agent, d.capacity(staff.id)));
-  const inHand = await Promise.all((agent.holding ?? []).map((id) => d.routing.interaction(id)));
-  for (const ix of inHand) if (ix?.state === 'assigned' && ix.agent === staff.id) socket.emit('assigned', await assignedView(ix, d));
-  const offered = await Promise.all(agent.offered.map((id) => d.routing.interaction(id)));
-  for (const ix of offered) {
-    if (ix?.offer && ix.channel !== 'chat' && ix.offer.agents.includes(staff.id))
-      socket.emit('offer', offerView(ix.offer, ix, d.teamName(ix.team), await d.customerOf(ix)));
-  }
-
+  const joined = socket.join(agentRoom(staff.id));
+  // Handlers before any wait: what the page sends as soon as it is connected must not arrive
+  // before them (it would be dropped, unanswered) while the state below is read from Redis.
   handle(socket, log, 'presence', async (p) => {
     await d.routing.setPresence(staff.id, p.presence, p.reason);
     return {};
@@ -159,6 +151,17 @@ async function welcome(socket: Socket, d: ConsoleSocketDeps): Promise<void> {
     socket.emit('wall', await d.wall());
     return {};
   });
+
+  await joined;
+  const agent = await d.routing.agent(staff.id);
+  socket.emit('agent', agentStateView(agent, d.capacity(staff.id)));
+  const inHand = await Promise.all((agent.holding ?? []).map((id) => d.routing.interaction(id)));
+  for (const ix of inHand) if (ix?.state === 'assigned' && ix.agent === staff.id) socket.emit('assigned', await assignedView(ix, d));
+  const offered = await Promise.all(agent.offered.map((id) => d.routing.interaction(id)));
+  for (const ix of offered) {
+    if (ix?.offer && ix.channel !== 'chat' && ix.offer.agents.includes(staff.id))
+      socket.emit('offer', offerView(ix.offer, ix, d.teamName(ix.team), await d.customerOf(ix)));
+  }
 }
 
 class ConsoleRefusal extends Error {
