@@ -19,7 +19,6 @@ import { parse } from 'yaml';
 import { startChat } from '../chat/index.ts';
 import { parseConfig, type Config } from '../config/load.ts';
 import type { ConfigInput } from '../config/schema.ts';
-import { CustomerRecords } from '../customers/index.ts';
 import { migrate } from '../db/migrate.ts';
 import { RoutingCore } from '../routing/core.ts';
 import { subscribeRouting } from '../routing/events.ts';
@@ -27,6 +26,7 @@ import { RoutingJournal } from '../routing/journal.ts';
 import { routingSettings } from '../routing/settings.ts';
 import { RoutingStore } from '../routing/store.ts';
 import { tokenMatcher } from '../server/auth/token.ts';
+import { customerRecords } from '../server/rooms.ts';
 import { socketOrigins, startSocketServer } from '../server/sockets.ts';
 import { fdLimit, loopSampler, memorySample, parentChannel, type FromServer, type ServerSetup, type ToServer } from './chat-load-ipc.ts';
 
@@ -111,18 +111,7 @@ async function main(): Promise<void> {
     () => void routing.sweep().catch((err: Error) => log.warn({ err: err.message }, 'routing sweep failed')),
     1000,
   );
-  const c = config.customers;
-  const records = new CustomerRecords({
-    db,
-    redis,
-    prefix: config.redis.prefix,
-    home: config.company.country,
-    premiumShopGroups: c.premiumShopGroups,
-    lookupTimeoutMs: c.lookupTimeoutMs,
-    cacheSeconds: c.cacheSeconds,
-    retention: c.retention,
-    log,
-  });
+  const records = customerRecords(config, { db, redis, log });
 
   const http = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   const staffToken = tokenMatcher(config.server.apiToken);

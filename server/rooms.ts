@@ -106,8 +106,20 @@ export function startRecords(
   config: Config,
   d: { db: pg.Pool; redis: Redis; now: () => Date; log: Logger },
 ): { records: CustomerRecords; purge: NodeJS.Timeout } {
+  const records = customerRecords(config, d);
+  const purge = () =>
+    records
+      .purge(d.now())
+      .then((r) => (r.interactions || r.customers) && d.log.info(r, 'retention applied'))
+      .catch((err) => d.log.warn({ err: (err as Error).message }, 'retention purge failed'));
+  void purge();
+  return { records, purge: setInterval(purge, PURGE_EVERY_MS) };
+}
+
+/** Customer records as configured: the shop and the helpdesk when the configuration has them. */
+export function customerRecords(config: Config, d: { db: pg.Pool; redis: Redis; log: Logger }): CustomerRecords {
   const c = config.customers;
-  const records = new CustomerRecords({
+  return new CustomerRecords({
     db: d.db,
     redis: d.redis,
     prefix: config.redis.prefix,
@@ -137,13 +149,6 @@ export function startRecords(
     ticketTopicId: c.osticket?.topicId,
     log: d.log,
   });
-  const purge = () =>
-    records
-      .purge(d.now())
-      .then((r) => (r.interactions || r.customers) && d.log.info(r, 'retention applied'))
-      .catch((err) => d.log.warn({ err: (err as Error).message }, 'retention purge failed'));
-  void purge();
-  return { records, purge: setInterval(purge, PURGE_EVERY_MS) };
 }
 
 /**

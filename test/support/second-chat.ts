@@ -8,12 +8,12 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import pino from 'pino';
 import { startChat } from '../../chat/index.ts';
-import { CustomerRecords } from '../../customers/index.ts';
 import { RoutingCore } from '../../routing/core.ts';
 import { subscribeRouting } from '../../routing/events.ts';
 import { routingSettings } from '../../routing/settings.ts';
 import { RoutingStore } from '../../routing/store.ts';
 import { tokenMatcher } from '../../server/auth/token.ts';
+import { customerRecords } from '../../server/rooms.ts';
 import { socketOrigins, startSocketServer } from '../../server/sockets.ts';
 import { freeTcpPort, type TestRelais } from './relais.ts';
 
@@ -29,18 +29,7 @@ export async function startSecondChat(t: TestRelais): Promise<SecondChat> {
   const db = new pg.Pool({ connectionString: config.postgres.url, max: 4 });
   const store = new RoutingStore(redis, config.redis.prefix);
   const routing = new RoutingCore(store, routingSettings(config), () => t.now().getTime(), log);
-  const c = config.customers;
-  const records = new CustomerRecords({
-    db,
-    redis,
-    prefix: config.redis.prefix,
-    home: config.company.country,
-    premiumShopGroups: c.premiumShopGroups,
-    lookupTimeoutMs: c.lookupTimeoutMs,
-    cacheSeconds: c.cacheSeconds,
-    retention: c.retention,
-    log,
-  });
+  const records = customerRecords(config, { db, redis, log });
   const http = createServer();
   const port = await freeTcpPort();
   const staffToken = tokenMatcher(config.server.apiToken);
