@@ -317,6 +317,10 @@ export class CallControl implements ControllableCall {
         const c = this.consultation.takeOver();
         // The new leg first: the first agent's leg ending must not look like the agent hanging up.
         this.leg = { channelId: c.channelId, staffId: c.staffId, bridgeId: leg.bridgeId };
+        // The call changes hands here: it is the colleague's to talk on, never seen as theirs
+        // "consulting" themselves while the remaining steps run.
+        this.state = TALKING;
+        this.since = this.deps.now().getTime();
         this.host.agentChanged(c.staffId);
         await quietly(ari.hangup(leg.channelId));
         return;
