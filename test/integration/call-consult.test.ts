@@ -171,7 +171,8 @@ describe('an attended transfer', { timeout: 150_000 }, () => {
     await t.ari.hangup(call.id); // as the caller hanging up
     await waitFor('both agents hung up', () => [gary, eleonore].every((p) => p.messages().some((m) => m.startsWith('<BYE'))), 5000);
     await expectNothingLeft(t);
-    expect(await t.relais.routing.interaction(call.id)).toBeUndefined();
+    // The routing core hears of it in its turn (behind its lock), soon after the phones.
+    await waitFor('the routing core finished the call', async () => (await t.relais.routing.interaction(call.id)) === undefined, 3000);
     expect(await t.relais.routing.agent('eleonore')).toMatchObject({ presence: 'wrapup', active: { call: 0 } });
     expect(await t.relais.routing.agent('gary')).toMatchObject({ presence: 'available', active: { call: 0 } });
     expect(notices.notices.find((n) => n.type === 'ended' && n.callId === call.id)).toMatchObject({ agent: 'eleonore', colleague: 'gary' });
