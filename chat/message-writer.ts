@@ -35,8 +35,11 @@ export type Appended = { message: MessageView; duplicate: boolean; agentAssigned
 /** Writes a batch atomically, answering for each item in order. */
 export type WriteBatch = (items: readonly BatchItem[]) => Promise<Appended[]>;
 
+/** Batches on their way at once unless told otherwise. */
+export const IN_FLIGHT = 2;
+
 export interface WriterOptions {
-  /** Batches on their way at once: each holds one pooled connection for one statement (default 2). */
+  /** Batches on their way at once: each holds one connection for one statement (default IN_FLIGHT). */
   inFlight?: number;
   /** Most messages in one batch (default 500). */
   maxBatch?: number;
@@ -89,7 +92,7 @@ export class MessageWriter {
     private readonly write: WriteBatch,
     o: WriterOptions = {},
   ) {
-    this.inFlight = o.inFlight ?? 2;
+    this.inFlight = o.inFlight ?? IN_FLIGHT;
     this.maxBatch = o.maxBatch ?? 500;
     this.retries = o.retries ?? 3;
   }

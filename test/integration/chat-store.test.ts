@@ -21,6 +21,7 @@ beforeAll(async () => {
   await migrate(db);
 });
 afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
   await db?.end();
   await schema?.drop();
 });
@@ -33,25 +34,34 @@ const within = <T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> =>
 
 const tick = () => new Promise((r) => setImmediate(r));
 
-/** The pool, except that the next `failures` statements fail as if PostgreSQL went away. */
-function flaky(pool: pg.Pool): { pool: pg.Pool; fail(n: number): void } {
+/**
+ * A pool whose next `failures` message batches fail as if PostgreSQL went away: its connections
+ * are of a Client that fails them, and the store makes its writer's pool with the same options.
+ */
+function flaky(): { pool: pg.Pool; fail(n: number): void } {
   let failures = 0;
-  const proxy = new Proxy(pool, {
-    get(target, prop) {
-      if (prop === 'query')
-        return (...args: unknown[]) => {
-          if (failures > 0) {
-            failures -= 1;
-            return Promise.reject(new Error('Connection terminated unexpectedly'));
-          }
-          return (target.query as (...a: unknown[]) => unknown)(...args);
-        };
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-  return { pool: proxy, fail: (n) => (failures = n) };
+  class FlakyClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+      this.query = ((...args: unknown[]) => {
+        if (failures > 0 && (args[0] as { name?: string }).name === 'chat-write-batch') {
+          failures -= 1;
+          const err = new Error('Connection terminated unexpectedly');
+          // pg-pool asks with a callback; a caller without one gets a promise.
+          const callback = args.at(-1);
+          if (typeof callback === 'function') return void setImmediate(() => (callback as (e: Error) => void)(err));
+          return Promise.reject(err);
+        }
+        return query(...args);
+      }) as pg.Client['query'];
+    }
+  }
+  const pool = new pg.Pool({ connectionString: schema.url, max: 2, Client: FlakyClient });
+  pools.push(pool);
+  return { pool, fail: (n) => (failures = n) };
 }
+const pools: pg.Pool[] = [];
 
 describe('appending messages', () => {
   it('stores many at once, more than the pool has connections, each once and in their order of arrival', async () => {
@@ -116,7 +126,7 @@ describe('appending messages', () => {
   });
 
   it('a batch that fails stores nothing, and its resend stores each message once', async () => {
-    const { pool, fail } = flaky(db);
+    const { pool, fail } = flaky();
     const store = new ChatStore(pool);
     const c = await conversation(store);
     const first = { id: randomUUID(), from: 'visitor' as const, text: 'acknowledged, then resent' };
