@@ -74,11 +74,14 @@ function freePort(): Promise<number> {
 
 /** Statement counts by their first words: where the per-message round trips go. */
 function countQueries(): void {
+  const keys = new Map<string, string>();
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const first = args[0];
     const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '?');
-    const key = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+    // Keyed once per text: the counting must not weigh on the server it measures.
+    let key = keys.get(text);
+    if (key === undefined) keys.set(text, (key = text.replace(/\s+/g, ' ').trim().slice(0, 60)));
     queries[key] = (queries[key] ?? 0) + 1;
     return query.apply(this, args);
   } as typeof pg.Client.prototype.query;
