@@ -13,6 +13,9 @@ import { freshSchema, type FreshSchema } from '../support/pg.ts';
 
 let schema: FreshSchema;
 let db: pg.Pool;
+/** Closed after the suite: each store holds its writer's own connections. */
+const stores: ChatStore[] = [];
+const pools: pg.Pool[] = [];
 
 beforeAll(async () => {
   schema = await freshSchema();
@@ -21,10 +24,17 @@ beforeAll(async () => {
   await migrate(db);
 });
 afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
   await Promise.all(pools.map((p) => p.end()));
   await db?.end();
   await schema?.drop();
 });
+
+const storeOn = (pool: pg.Pool): ChatStore => {
+  const store = new ChatStore(pool);
+  stores.push(store);
+  return store;
+};
 
 const conversation = (store: ChatStore) =>
   store.create({ site: 's', team: 'sales', visitorName: 'V', visitorEmail: null, verified: false, page: null, customerId: null });
@@ -61,11 +71,10 @@ function flaky(): { pool: pg.Pool; fail(n: number): void } {
   pools.push(pool);
   return { pool, fail: (n) => (failures = n) };
 }
-const pools: pg.Pool[] = [];
 
 describe('appending messages', () => {
   it('stores many at once, more than the pool has connections, each once and in their order of arrival', async () => {
-    const store = new ChatStore(db);
+    const store = storeOn(db);
     const c = await conversation(store);
     const ids = Array.from({ length: 20 }, () => randomUUID());
     // Each id twice in a row: the second is a resend, inside the same batch.
@@ -81,7 +90,7 @@ describe('appending messages', () => {
   });
 
   it('keeps each sender in order and numbers everything without a gap when two processes write one conversation at once', async () => {
-    const [here, there] = [new ChatStore(db), new ChatStore(db)];
+    const [here, there] = [storeOn(db), storeOn(db)];
     const c = await conversation(here);
     const sends: Promise<unknown>[] = [];
     const order: Record<'here' | 'there', string[]> = { here: [], there: [] };
@@ -105,7 +114,7 @@ describe('appending messages', () => {
   });
 
   it('stores once a message sent through two processes at the same moment, leaving no gap in the numbers', async () => {
-    const [here, there] = [new ChatStore(db), new ChatStore(db)];
+    const [here, there] = [storeOn(db), storeOn(db)];
     const c = await conversation(here);
     for (let round = 0; round < 10; round++) {
       const twice = randomUUID();
@@ -127,7 +136,7 @@ describe('appending messages', () => {
 
   it('a batch that fails stores nothing, and its resend stores each message once', async () => {
     const { pool, fail } = flaky();
-    const store = new ChatStore(pool);
+    const store = storeOn(pool);
     const c = await conversation(store);
     const first = { id: randomUUID(), from: 'visitor' as const, text: 'acknowledged, then resent' };
     expect((await store.append(c.id, first))?.duplicate).toBe(false);
@@ -146,7 +155,7 @@ describe('appending messages', () => {
   });
 
   it('a message PostgreSQL refuses fails alone, not the others of its batch', async () => {
-    const store = new ChatStore(db);
+    const store = storeOn(db);
     const c = await conversation(store);
     const good = Array.from({ length: 4 }, (_, i) => ({ id: randomUUID(), from: 'visitor' as const, text: `ok ${i}` }));
     // No such attachment: the foreign key refuses this one row.
@@ -157,7 +166,7 @@ describe('appending messages', () => {
   });
 
   it('says whether an agent had the conversation when a message was stored (who its room may hold)', async () => {
-    const store = new ChatStore(db);
+    const store = storeOn(db);
     const c = await conversation(store);
     expect(await store.append(c.id, { id: randomUUID(), from: 'visitor', text: 'en attente' })).toMatchObject({ agentAssigned: false });
     await store.assign(c.id, 'denis', 'Denis Douc');
@@ -168,7 +177,7 @@ describe('appending messages', () => {
   });
 
   it('refuses new messages in an ended conversation, and still answers a resend of one stored before', async () => {
-    const store = new ChatStore(db);
+    const store = storeOn(db);
     const c = await conversation(store);
     const before = { id: randomUUID(), from: 'visitor' as const, text: 'avant la fin' };
     await store.append(c.id, before);
