@@ -302,6 +302,10 @@ export class CallControl implements ControllableCall {
       case 'musicOff':
         await quietly(ari.stopHold(callId));
         return;
+      case 'callerLeaves':
+        // Quietly: a caller who hung up meanwhile is gone from it too, and the transfer goes on.
+        await quietly(ari.removeFromBridge(leg.bridgeId, [callId]));
+        return;
       case 'ringColleague':
         return this.consultation.ring(callId, s.agent, this.deps.ringSeconds(this.host.team()));
       case 'colleagueIn':

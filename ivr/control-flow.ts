@@ -53,6 +53,12 @@ export type ControlStep =
   | { kind: 'hangupColleague' }
   /** The consulted colleague is the call's agent now; the first agent's leg hangs up. */
   | { kind: 'colleagueTakesOver' }
+  /**
+   * The caller leaves the agent's bridge before it goes. Asterisk answers this request once the
+   * caller is out; a prompt asked for while the bridge is still dissolving is queued into it and
+   * never played, nor reported finished (the caller would wait in silence).
+   */
+  | { kind: 'callerLeaves' }
   /** The agent's leg hangs up and the bridge goes: nobody has the call now. */
   | { kind: 'releaseAgent' }
   /** The caller waits again: for the colleague (their phones ring), or in the team's queue. */
@@ -107,7 +113,8 @@ export function decide(state: ControlState, cmd: ControlCommand): ControlOutcome
           next: 'released',
           steps: [
             { kind: 'transfer', to: cmd.to },
-            ...(held ? [{ kind: 'musicOff' } as const] : []),
+            // Held, the caller is out of the bridge already.
+            held ? ({ kind: 'musicOff' } as const) : ({ kind: 'callerLeaves' } as const),
             { kind: 'releaseAgent' },
             { kind: 'requeue', to: cmd.to },
           ],

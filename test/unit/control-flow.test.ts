@@ -38,7 +38,7 @@ describe('hang up', () => {
 describe('blind transfer', () => {
   it('asks the routing core first, then releases the agent and the caller waits for the colleague', () => {
     const o = decide(talking, blind({ agent: 'gary' }));
-    expect(kinds(o)).toEqual(['transfer', 'releaseAgent', 'requeue']);
+    expect(kinds(o)).toEqual(['transfer', 'callerLeaves', 'releaseAgent', 'requeue']);
     expect(o).toMatchObject({ next: 'released', notice: { type: 'transferring', to: { agent: 'gary' } } });
   });
 
