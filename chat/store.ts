@@ -63,14 +63,28 @@ const fromRow = (r: Record<string, any>): Conversation => ({
   createdAt: r.created_at,
 });
 
+const attachmentOf = (r: Record<string, any>) =>
+  r.attachment_id ? { id: r.attachment_id, name: r.a_name, type: r.a_type, size: r.a_size } : null;
+
 const messageOf = (r: Record<string, any>): MessageView => ({
   id: r.id,
   seq: r.seq,
   from: r.sender,
   author: r.author,
   text: r.body,
-  attachment: r.attachment_id ? { id: r.attachment_id, name: r.a_name, type: r.a_type, size: r.a_size } : null,
+  attachment: attachmentOf(r),
   at: (r.at as Date).toISOString(),
+});
+
+/** A row of WRITE_BATCH: a new message's sender and text are the batch's own. */
+const writtenOf = (r: Record<string, any>, sent: BatchItem): MessageView => ({
+  id: r.id,
+  seq: r.seq,
+  from: r.sender ?? sent.from,
+  author: r.author,
+  text: r.body ?? sent.text,
+  attachment: attachmentOf(r),
+  at: new Date(r.at_ms).toISOString(),
 });
 
 /** Messages with their attachment's description (never its bytes). */
@@ -79,7 +93,9 @@ const MESSAGES = `select m.*, a.name as a_name, a.type as a_type, a.size as a_si
 
 /**
  * ChatStore.writeBatch's statement. $1..$5: conversation ids, message ids, senders, texts,
- * attachment ids, one entry per message in order of arrival (ord).
+ * attachment ids, one entry per message in order of arrival (ord). A new message comes back with
+ * only what PostgreSQL decided (seq, author, time), not the text the batch just sent; a resend
+ * with the stored message whole. Times as epoch ms: cheaper to read than a timestamp's text.
  */
 const WRITE_BATCH = `
   with input as (
@@ -100,14 +116,18 @@ const WRITE_BATCH = `
     select f.conversation_id, f.id, b.base + f.n, f.sender,
            case f.sender when 'visitor' then b.visitor_name when 'agent' then b.agent_name end, f.body, f.attachment_id
     from fresh f join bumped b on b.id = f.conversation_id
-    returning conversation_id, id, seq, sender, author, body, attachment_id, at
+    returning conversation_id, id, seq, author, attachment_id, at
   ), answered as (
-    select i.*, false as duplicate, b.agent_assigned from inserted i join bumped b on b.id = i.conversation_id
+    select i.conversation_id, i.id, i.seq, null as sender, i.author, null as body, i.attachment_id, i.at,
+           false as duplicate, b.agent_assigned
+    from inserted i join bumped b on b.id = i.conversation_id
     union all
     select m.conversation_id, m.id, m.seq, m.sender, m.author, m.body, m.attachment_id, m.at, true, null
     from chat_messages m join firsts f on f.conversation_id = m.conversation_id and f.id = m.id
   )
-  select x.*, a.name as a_name, a.type as a_type, a.size as a_size
+  select x.conversation_id, x.id, x.seq, x.sender, x.author, x.body, x.attachment_id,
+         floor(extract(epoch from x.at) * 1000)::float8 as at_ms, x.duplicate, x.agent_assigned,
+         a.name as a_name, a.type as a_type, a.size as a_size
   from answered x left join chat_attachments a on a.id = x.attachment_id`;
 
 /**
@@ -237,15 +257,16 @@ export class ChatStore {
       client.release();
     }
     const byKey = new Map(rows.map((r) => [`${r.conversation_id}/${r.id}`, r]));
-    const answered = new Set<string>();
+    /** Each stored message once: the second of two sends with one id in this batch is a resend of the first, answered with it. */
+    const answered = new Map<string, MessageView>();
     return items.map((i) => {
       const key = `${i.conversationId}/${i.id}`;
       const row = byKey.get(key);
       if (!row) return undefined;
-      // The second of two sends with one id in this batch is a resend of the first.
-      const duplicate = row.duplicate || answered.has(key);
-      answered.add(key);
-      return { message: messageOf(row), duplicate, agentAssigned: row.agent_assigned === true };
+      const first = answered.get(key);
+      const message = first ?? writtenOf(row, i);
+      if (!first) answered.set(key, message);
+      return { message, duplicate: row.duplicate || first !== undefined, agentAssigned: row.agent_assigned === true };
     });
   }
 

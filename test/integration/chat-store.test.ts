@@ -87,6 +87,8 @@ describe('appending messages', () => {
     // The first of the two sends is the one stored; the author is the conversation's visitor.
     expect(stored.map((m) => m.text)).toEqual(ids.map((_, i) => `m${2 * i}`));
     expect(stored.every((m) => m.author === 'V')).toBe(true);
+    // What each send was answered with is the message as stored, whole (its time included); the resend too.
+    expect(results.map((r) => r?.message)).toEqual(stored.flatMap((m) => [m, m]));
   });
 
   it('keeps each sender in order and numbers everything without a gap when two processes write one conversation at once', async () => {
