@@ -192,5 +192,18 @@ describe('appending messages', () => {
     expect(resend).toMatchObject({ duplicate: true, message: { seq: 1, text: 'avant la fin' } });
     expect(late).toBeUndefined();
     expect(unknown).toBeUndefined();
+    // Stored nowhere: the statement writes a message only into the conversation it just bumped.
+    expect(await db.query('select 1 from chat_messages where body = any($1)', [['trop tard', 'nulle part']])).toMatchObject({
+      rowCount: 0,
+    });
+  });
+
+  it('deletes the messages of a conversation deleted (by hand: Relais keeps them all)', async () => {
+    const store = storeOn(db);
+    const [gone, kept] = [await conversation(store), await conversation(store)];
+    for (const c of [gone, kept]) await store.append(c.id, { id: randomUUID(), from: 'visitor', text: 'bonjour' });
+    await db.query('delete from conversations where id = $1', [gone.id]);
+    expect(await store.messages(gone.id)).toEqual([]);
+    expect(await store.messages(kept.id)).toHaveLength(1);
   });
 });
