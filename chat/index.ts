@@ -14,7 +14,8 @@ import type { RoutingEvent } from '../routing/events.ts';
 import { AttachmentStore } from './attachments.ts';
 import { registerAgents, sessionRoom, type AgentOfHandshake } from './agent-socket.ts';
 import { conversationOf } from './signatures.ts';
-import { ChatService } from './service.ts';
+import { ConversationRelay } from './conversation-relay.ts';
+import { ChatService, type ChatEmitter } from './service.ts';
 import { reconcileQueues } from './reconcile.ts';
 import { startChatSockets } from './sockets.ts';
 import { ChatStore } from './store.ts';
@@ -73,12 +74,22 @@ export interface Chat {
 export function startChat(d: ChatDepsIn): Chat {
   const chat = d.config.chat!;
   const sockets = startChatSockets(d.io);
+  const channel = `${d.config.redis.prefix}:chat:news`;
+  const relay = new ConversationRelay({
+    deliver: (news) => sockets.deliverHere(news),
+    publish: (payload) => d.redis.publish(channel, payload),
+    log: d.log,
+  });
+  const subscriber = d.redis.duplicate();
+  subscriber.on('error', (err: Error) => d.log.warn({ err: err.message }, 'chat relay subscriber: redis error'));
+  subscriber.on('message', (_channel: string, payload: string) => relay.received(payload));
+  void subscriber.subscribe(channel).catch((err: Error) => d.log.warn({ err: err.message }, 'chat relay: subscribe failed'));
   // A conversation ends where its end is told to its pages: listeners hear it there.
   const ended: ((conversationId: string) => void)[] = [];
-  const emit: typeof sockets.emitter = {
+  const emit: ChatEmitter = {
     ...sockets.emitter,
     toConversation(id, event, data, except) {
-      sockets.emitter.toConversation(id, event, data, except);
+      relay.tell({ conversationId: id, event, data, except });
       if (event === 'conversation' && (data as { status?: string }).status === 'ended') for (const l of ended) l(id);
     },
   };
@@ -136,7 +147,11 @@ export function startChat(d: ChatDepsIn): Chat {
     writeStats: () => store.writeStats(),
     onRoutingEvent: (e) =>
       void service.onRoutingEvent(e).catch((err: Error) => d.log.warn({ err: err.message }, 'chat routing event failed')),
-    drain: () => store.close(),
+    drain: async () => {
+      await store.close();
+      await relay.close();
+      subscriber.disconnect();
+    },
     close: () => {
       clearInterval(timer);
       service.close();

@@ -18,8 +18,9 @@ import type { AttachmentStore } from './attachments.ts';
 import { QueuePositions } from './queue-positions.ts';
 import { ChatRefusal } from './refusal.ts';
 
-/** Where the service's news goes: Socket.IO rooms, across processes (chat/sockets.ts). */
+/** Where the service's news goes: Socket.IO rooms (chat/sockets.ts). */
 export interface ChatEmitter {
+  /** To the conversation's pages in every process (chat/conversation-relay.ts). */
   toConversation(id: string, event: 'message' | 'conversation' | 'typing', data: unknown, except?: 'visitor' | 'agent'): void;
   /** To an agent's pages connected to this process only: routing events reach every process. */
   toAgentHere(agent: string, event: 'offer' | 'offerCancelled', data: unknown): void;
@@ -185,7 +186,7 @@ export class ChatService {
     if (m.attachment && !(await this.d.attachments.view(conversationId, m.attachment)))
       throw new ChatRefusal('CHAT_ERR_NOT_FOUND', 'attachment: no such file in this conversation');
     const stored = await this.d.store.append(conversationId, { ...m, from });
-    // Nobody on the agents' side while nobody took it: no broadcast there (encoded and published for nobody).
+    // Nobody on the agents' side while nobody took it: nothing for them (to be encoded for nobody).
     if (stored && !stored.duplicate)
       this.d.emit.toConversation(
         conversationId,

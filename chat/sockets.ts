@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import { AGENT_NAMESPACE, VISITOR_NAMESPACE, type Ack, type ChatError, type ChatErrorCode } from './protocol.ts';
+import type { ConversationNews } from './conversation-relay.ts';
 import { ChatRefusal } from './refusal.ts';
 import type { ChatEmitter } from './service.ts';
 
@@ -22,7 +23,10 @@ export interface ChatSockets {
   io: Server;
   visitors: Namespace;
   agents: Namespace;
-  emitter: ChatEmitter;
+  /** Conversation news go to every process through chat/conversation-relay.ts, not from here. */
+  emitter: Omit<ChatEmitter, 'toConversation'>;
+  /** News to the pages of the conversation connected to this process. */
+  deliverHere(news: ConversationNews): void;
 }
 
 /** The chat's namespaces on Relais' Socket.IO server (server/sockets.ts: one per process, Redis adapter). */
@@ -30,11 +34,7 @@ export function startChatSockets(io: Server): ChatSockets {
   const visitors = io.of(VISITOR_NAMESPACE);
   const agents = io.of(AGENT_NAMESPACE);
   const room = conversationRoom;
-  const emitter: ChatEmitter = {
-    toConversation(id, event, data, except) {
-      if (except !== 'visitor') visitors.to(room(id)).emit(event, data);
-      if (except !== 'agent') agents.to(room(id)).emit(event, data);
-    },
+  const emitter: ChatSockets['emitter'] = {
     toAgentHere(agent, event, data) {
       agents.local.to(`agent:${agent}`).emit(event, data);
     },
@@ -56,6 +56,10 @@ export function startChatSockets(io: Server): ChatSockets {
     visitors,
     agents,
     emitter,
+    deliverHere({ conversationId, event, data, except }) {
+      if (except !== 'visitor') visitors.local.to(room(conversationId)).emit(event, data);
+      if (except !== 'agent') agents.local.to(room(conversationId)).emit(event, data);
+    },
   };
 }
 
