@@ -211,7 +211,7 @@ describe('statsByDay', () => {
 
 describe('migrate', () => {
   it('applies each migration once', async () => {
-    expect(firstMigration).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(firstMigration).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(await migrate(pool)).toEqual([]);
     const { rows } = await pool.query('select version, name from schema_migrations order by version');
     expect(rows).toEqual([
@@ -224,6 +224,7 @@ describe('migrate', () => {
       { version: 7, name: 'call_transfers' },
       { version: 8, name: 'chat_waiting' },
       { version: 9, name: 'dispositions' },
+      { version: 10, name: 'chat_messages_owner' },
     ]);
   });
 
