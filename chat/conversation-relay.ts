@@ -37,7 +37,7 @@ export class ConversationRelay {
   /** This process, to recognise its own publications coming back. */
   private readonly origin = randomUUID();
   private pending: ConversationNews[] = [];
-  private publishing = new Set<Promise<unknown>>();
+  private readonly publishing = new Set<Promise<unknown>>();
 
   constructor(private readonly d: RelayDeps) {}
 
